@@ -1,0 +1,53 @@
+# genconvit_nb: the two commands a researcher types are `make report` and `make test`.
+# Each creates (or refreshes) the virtual environment first; a second run skips the install.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+KERNEL := genconvit-nb
+# A different torch index (for example https://download.pytorch.org/whl/cpu) without editing files:
+#   TORCH_INDEX_URL=... make test
+PIP_TORCH := $(if $(TORCH_INDEX_URL),--extra-index-url $(TORCH_INDEX_URL),)
+REPORT_ARGS ?=
+
+.PHONY: install report test lab export clean-nbs lock bench clean-venv
+
+install: $(STAMP)
+
+$(STAMP): setup.py settings.ini constraints.txt
+	@test -x $(PY) && $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null \
+	  || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt $(PIP_TORCH) -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python ($(KERNEL))" >/dev/null
+	-@git rev-parse --git-dir >/dev/null 2>&1 && $(VENV)/bin/nbdev_install_hooks >/dev/null 2>&1
+	@touch $(STAMP)
+
+report: $(STAMP)
+	mkdir -p reports/smoke && $(VENV)/bin/papermill nbs/experiments/smoke.ipynb reports/smoke/smoke.ipynb -k $(KERNEL) --language python --cwd nbs/experiments \
+	  -p output_dir $(CURDIR)/reports/smoke $(REPORT_ARGS)
+
+test: $(STAMP)
+	@VENV=$(VENV) bash .ci/run-tests
+
+bench: $(STAMP)
+	$(VENV)/bin/genconvit-bench
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=nbs
+
+export: $(STAMP)
+	$(VENV)/bin/nbdev_export
+
+clean-nbs: $(STAMP)
+	$(VENV)/bin/nbdev_clean
+
+# Re-resolve every dependency to today's newest and rewrite constraints.txt (then commit it).
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install -q --disable-pip-version-check $(PIP_TORCH) -e ".[dev]"
+	.venv-lock/bin/pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+	rm -rf .venv-lock
+
+clean-venv:
+	rm -rf $(VENV)
