@@ -198,6 +198,7 @@ class TrainConfig:
     max_steps_per_epoch: Optional[int] = _f(None, 1)
     sync_bn: bool = False
     deterministic: bool = False
+    log_every: int = _f(10, 1, help="optimizer steps between logged step losses (steps.csv)")
 
 @dataclass
 class EvalConfig:
