@@ -118,6 +118,8 @@ class SyntheticConfig:
     difficulty: Literal["easy", "medium", "hard"] = "medium"
     manipulations: list = _f(lambda: ["identity_swap", "reenactment", "upsampling", "neural_texture"])
     split_fractions: list = _f(lambda: [0.6, 0.2, 0.2], help="train/val/test identity fractions")
+    crop_size: int = _f(128, 16, help="side of the face crops written with the videos")
+    knobs: dict = _f(dict, help="per-family overrides of the difficulty preset, e.g. {upsampling: {amplitude: 0.1}}")
     seed: int = 0
 
 @dataclass
