@@ -19,7 +19,8 @@ from .core import FAKE, ModelConfig, LossConfig, atomic_torch_save, load_torch
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'MODEL_MODULES', 'CHECKPOINT_FORMAT', 'make_data_config', 'Detector',
            'layer_decay_param_groups', 'hub_reachable', 'create_backbone', 'register_model', 'list_models', 'get_model',
-           'model_from_config', 'model_checkpoint', 'save_model_checkpoint', 'load_model_checkpoint']
+           'model_from_config', 'model_checkpoint', 'save_model_checkpoint', 'load_model_checkpoint', 'resolve_preset',
+           'backbone_data_config', 'check_detector', 'benchmark_detector']
 
 # %% ../nbs/05_zoo.ipynb #3b4b0e57
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -196,3 +197,117 @@ def load_model_checkpoint(path_or_ckpt:Union[str,Path,dict], # a checkpoint file
         raise ValueError(f"{src} does not match a '{ck['arch']}' model built with {kw}: "
                          f"missing {res.missing_keys[:5]}, unexpected {res.unexpected_keys[:5]}")
     return model.eval()
+
+# %% ../nbs/05_zoo.ipynb #fed57abb
+import tempfile, time
+from .core import Config
+
+def resolve_preset(presets:dict, # {size: {argument: value}}
+                   size:str, # the requested preset
+                   model:str, # the model's registered name, for error messages
+                   **overrides # preset arguments to change (None keeps the preset's value)
+                  )->dict:
+    "A copy of the preset's arguments with `overrides` applied; unknown sizes and arguments name the choices."
+    if size not in presets: raise ValueError(f"unknown size {size!r} for '{model}': choose one of {', '.join(presets)}")
+    bad = [k for k in overrides if k not in presets[size]]
+    if bad: raise TypeError(f"'{model}' got unexpected argument {bad[0]!r}; its presets take: {', '.join(presets[size])}")
+    return {**presets[size], **{k: v for k, v in overrides.items() if v is not None}}
+
+def backbone_data_config(backbone:nn.Module, # a timm model: its `pretrained_cfg` holds mean, std, interpolation
+                         input_size:int # the preset's square input side
+                        )->dict:
+    "`make_data_config` with the backbone's own normalisation and interpolation at the preset's input size."
+    cfg = getattr(backbone, "pretrained_cfg", None) or {}
+    return make_data_config(input_size, mean=cfg.get("mean", IMAGENET_MEAN), std=cfg.get("std", IMAGENET_STD),
+                            interpolation=cfg.get("interpolation", "bicubic"))
+
+# %% ../nbs/05_zoo.ipynb #4eb60844
+def _contract(ok, name:str, clause:str):
+    if not ok: raise AssertionError(f"'{name}' breaks the detector contract: {clause}")
+
+def _train_step(model:Detector, opt:torch.optim.Optimizer, x:torch.Tensor, y:torch.Tensor, seed:int):
+    torch.manual_seed(seed)   # the same dropout / drop-path masks for the original and the restored model
+    model.train(); opt.zero_grad()
+    model.compute_loss(model(x), y)["loss"].backward()
+    opt.step()
+
+@torch.no_grad()
+def _eval_logits(model:Detector, x:torch.Tensor)->torch.Tensor:
+    return model.eval()(x)["logits"]
+
+def check_detector(name:str, # a name from `list_models()`
+                   size:str="tiny", # the preset to build
+                   batch:int=2, # images per test batch
+                   **kwargs # more constructor arguments
+                  )->dict:
+    "Check every clause of the detector contract for `name` on CPU; return a summary (params, feature size, ...)."
+    lr, wd, ld = 1e-3, 0.05, 0.75
+    torch.manual_seed(0)
+    model = get_model(name, size=size, **kwargs)
+    dc = model.data_config
+    _contract(len(dc.get("input_size", ())) == 3 and {"mean", "std", "interpolation", "crop_pct"} <= set(dc), name, f"incomplete data_config {dc}")
+    _contract(len(model.backbones) > 0, name, "`backbones` names no pretrained submodule")
+    x, y = torch.randn(batch, *dc["input_size"]), torch.arange(batch) % 2
+    out = model.train()(x)
+    _contract(isinstance(out, dict) and {"logits", "features"} <= set(out), name, "forward must return a dict with 'logits' and 'features'")
+    logits, feats = out["logits"], out["features"]
+    _contract(tuple(logits.shape) == (batch, 2), name, f"logits shape {tuple(logits.shape)} is not ({batch}, 2)")
+    _contract(feats.ndim == 2 and feats.shape[0] == batch, name, f"features shape {tuple(feats.shape)} is not ({batch}, D)")
+    _contract(bool(torch.isfinite(logits).all() and torch.isfinite(feats).all()), name, "non-finite logits or features")
+    losses = model.compute_loss(out, y)
+    _contract("loss" in losses and losses["loss"].ndim == 0 and bool(torch.isfinite(losses["loss"])), name, f"compute_loss must return a finite scalar 'loss', got {list(losses)}")
+    losses["loss"].backward()
+    dead = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
+    _contract(not dead, name, f"{len(dead)} parameters get no gradient: {dead[:5]}")
+
+    groups = model.param_groups(lr, weight_decay=wd, layer_decay=ld)
+    grouped = [n for g in groups for n in g["param_names"]]
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    _contract(sorted(grouped) == sorted(trainable), name, "param_groups must hold each trainable parameter exactly once "
+              f"(repeated: {sorted({n for n in grouped if grouped.count(n) > 1})[:3]}, missing: {sorted(set(trainable) - set(grouped))[:3]})")
+    lr_of = {n: g["lr"] for g in groups for n in g["param_names"]}
+    stem = next(n for n in trainable if n.startswith(model.backbones[0] + "."))
+    _contract(lr_of[stem] < max(lr_of.values()) == lr, name, f"layer decay: stem '{stem}' lr {lr_of[stem]:.2e} is not below the head's {lr:.2e}")
+    shapes = dict(model.named_parameters())
+    _contract(all(g["weight_decay"] == 0 for g in groups if any(shapes[n].ndim <= 1 for n in g["param_names"])), name, "norms and biases must get no weight decay")
+
+    _contract(torch.equal(_eval_logits(model, x), _eval_logits(model, x)), name, "eval forward is not deterministic")
+    _contract(tuple(model.predict_proba(x).shape) == (batch,), name, "predict_proba must return one P(fake) per image")
+
+    opt = torch.optim.AdamW(groups, lr=lr)
+    _train_step(model, opt, x, y, seed=1)
+    cfg = Config(model=ModelConfig(name=name, size=size))
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d)/"last.pt"
+        save_model_checkpoint(model, path, optimizer=opt.state_dict(), epoch=1, config=cfg.to_dict())
+        restored, ck = load_model_checkpoint(path), load_torch(path)
+    _contract(torch.equal(_eval_logits(restored, x), _eval_logits(model, x)), name, "logits differ after a checkpoint round trip")
+    _contract(ck["epoch"] == 1 and Config.from_dict(ck["config"]) == cfg, name, "epoch or config changed in the checkpoint")
+    opt2 = torch.optim.AdamW(restored.param_groups(lr, weight_decay=wd, layer_decay=ld), lr=lr)
+    opt2.load_state_dict(ck["optimizer"])
+    _train_step(model, opt, x, y, seed=2); _train_step(restored, opt2, x, y, seed=2)
+    _contract(torch.equal(_eval_logits(restored, x), _eval_logits(model, x)), name, "training resumed from the checkpoint (model + optimiser) diverges")
+    return dict(name=name, size=size, params=sum(p.numel() for p in model.parameters()), feature_dim=feats.shape[1],
+                input_size=tuple(dc["input_size"]), param_groups=len(groups), loss=float(losses["loss"]))
+
+# %% ../nbs/05_zoo.ipynb #3db98337
+def benchmark_detector(name:str, # a name from `list_models()`
+                       size:Optional[str]="tiny", # preset; None: the model's default (full) size
+                       batch:int=32, # images per step
+                       steps:int=3, # timed steps
+                       warmup:int=1, # untimed steps first
+                       device:str="cpu", # where to run
+                       **kwargs)->dict:
+    "Parameters and forward+backward images per second of a registered detector."
+    model = get_model(name, **({} if size is None else dict(size=size)), **kwargs).to(device).train()
+    x = torch.randn(batch, *model.data_config["input_size"], device=device); y = torch.arange(batch, device=device) % 2
+    def step():
+        model.zero_grad(set_to_none=True)
+        model.compute_loss(model(x), y)["loss"].backward()
+        if x.is_cuda: torch.cuda.synchronize()
+    for _ in range(warmup): step()
+    t0 = time.perf_counter()
+    for _ in range(steps): step()
+    dt = (time.perf_counter() - t0) / steps
+    return dict(name=name, size=size or "default", batch=batch, input_size=tuple(model.data_config["input_size"]),
+                params=sum(p.numel() for p in model.parameters()), img_per_s=batch / dt, threads=torch.get_num_threads())
