@@ -288,7 +288,7 @@ def check_detector(name:str, # a name from `list_models()`
     _train_step(model, opt, x, y, seed=2); _train_step(restored, opt2, x, y, seed=2)
     _contract(torch.equal(_eval_logits(restored, x), _eval_logits(model, x)), name, "training resumed from the checkpoint (model + optimiser) diverges")
     return dict(name=name, size=size, params=sum(p.numel() for p in model.parameters()), feature_dim=feats.shape[1],
-                input_size=tuple(dc["input_size"]), param_groups=len(groups), loss=float(losses["loss"]))
+                input_size=tuple(dc["input_size"]), param_groups=len(groups), loss=losses["loss"].item())
 
 # %% ../nbs/05_zoo.ipynb #3db98337
 def benchmark_detector(name:str, # a name from `list_models()`
