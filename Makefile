@@ -31,7 +31,7 @@ test: $(STAMP)
 	@VENV=$(VENV) bash .ci/run-tests
 
 bench: $(STAMP)
-	$(VENV)/bin/genconvit-bench
+	HF_HUB_OFFLINE=1 $(VENV)/bin/genconvit-bench $(BENCH_ARGS)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=nbs
