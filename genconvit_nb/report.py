@@ -26,11 +26,11 @@ from .evaluate import (aggregate_videos, binary_metrics, evaluate_predictions, p
 
 # %% auto #0
 __all__ = ['REPORT_SIZES', 'KERNEL', 'HEADLINE', 'RunSpec', 'plan_ablation', 'zoo_size', 'plan_zoo', 'report_config',
-           'ensure_data', 'run_figures', 'evaluate_model', 'evaluate_run', 'train_run', 'experiments_dir',
-           'kernel_name', 'export_html', 'execute_notebook', 'run_one', 'run_plan', 'summarise_seeds',
-           'paired_comparison', 'paired_bootstrap', 'describe_comparison', 'collect_runs', 'variant_table',
-           'video_predictions', 'compare_variants', 'summarise_experiment', 'ablation_figures', 'render_index',
-           'write_index', 'index_path', 'build_comparison', 'run_report', 'report_cli']
+           'ensure_data', 'run_figures', 'evaluate_model', 'evaluate_run', 'train_run', 'crop_statistics',
+           'baseline_run', 'experiments_dir', 'kernel_name', 'export_html', 'execute_notebook', 'run_one', 'run_plan',
+           'summarise_seeds', 'paired_comparison', 'paired_bootstrap', 'describe_comparison', 'collect_runs',
+           'variant_table', 'video_predictions', 'compare_variants', 'summarise_experiment', 'ablation_figures',
+           'render_index', 'write_index', 'index_path', 'build_comparison', 'run_report', 'report_cli']
 
 # %% ../nbs/13_report.ipynb #74f63a46
 @dataclass
@@ -210,6 +210,52 @@ def train_run(cfg:Config)->dict:
     res = train_from_config(cfg)
     return res if isinstance(res, dict) else dict(run_dir=str(res))
 
+# %% ../nbs/13_report.ipynb #fd877231
+def crop_statistics(img:np.ndarray # RGB uint8 crop
+                   )->np.ndarray:
+    "Colour histograms, channel means/stds and sharpness of a crop: the trivial baseline's features."
+    import cv2
+    f = [np.histogram(img[..., c], bins=8, range=(0, 256))[0] / img[..., c].size for c in range(3)]
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    gx, gy = cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1)
+    return np.concatenate(f + [img.reshape(-1, 3).mean(0) / 255, img.reshape(-1, 3).std(0) / 255,
+                               [np.sqrt(gx ** 2 + gy ** 2).mean() / 255, cv2.Laplacian(g, cv2.CV_32F).var() / 255 ** 2]])
+
+def _split_rows(cfg:Config, man:pd.DataFrame, split:str, frames:Optional[int])->pd.DataFrame:
+    from genconvit_nb.data import select
+    df = select(man, cfg.data.datasets, [split], cfg.data.manipulations)
+    h = cfg.data.holdout_manipulation
+    if h: df = df[df.manipulation != h] if split != cfg.data.test_split else df[df.manipulation.isin(["real", h])]
+    return df.groupby("video_id", sort=False).head(frames) if frames else df
+
+def baseline_run(cfg:Config, # the run's config (data, eval, run_dir)
+                 spec:Optional[RunSpec]=None)->dict:
+    "Fit the trivial baseline on the training crops, predict val and test, write predictions, metrics.json and figures."
+    import cv2
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from genconvit_nb.data import read_manifest
+    root = resolve_path(cfg.data.root); man = read_manifest(root/cfg.data.manifest); out = cfg.run_dir
+    out.mkdir(parents=True, exist_ok=True)
+    def feats(df):
+        imgs = [cv2.imread(str(root/p), cv2.IMREAD_COLOR) for p in df.crop_path]
+        bad = [p for p, im in zip(df.crop_path, imgs) if im is None]
+        if bad: raise FileNotFoundError(f"cannot read crop {root/bad[0]}")
+        return np.stack([crop_statistics(cv2.cvtColor(im, cv2.COLOR_BGR2RGB)) for im in imgs])
+    tr = _split_rows(cfg, man, cfg.data.train_split, cfg.data.frames_per_video)
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0, class_weight="balanced")).fit(feats(tr), tr.label.to_numpy())
+    for split, name in ((cfg.data.val_split, "val"), (cfg.data.test_split, "test")):
+        df = _split_rows(cfg, man, split, cfg.eval.frames_per_video)
+        pd.DataFrame(dict(video_id=df.video_id, frame_index=df.frame_index, label=df.label, manipulation=df.manipulation, dataset=df.dataset,
+                          split=name, p_fake=clf.predict_proba(feats(df))[:, FAKE].round(6))).to_csv(out/f"predictions_{name}.csv", index=False)
+    metrics = evaluate_predictions(out/"predictions_test.csv", out/"predictions_val.csv", cfg.eval, seed=cfg.seed)
+    metrics["run"] = _run_info(spec, cfg) | dict(features="colour histograms, channel mean/std, gradient and Laplacian sharpness", n_train_crops=len(tr))
+    cfg.to_yaml(out/"config.yaml"); atomic_write_text(out/"env.json", json.dumps(env_snapshot(), indent=1))
+    metrics["figures"] = {k: str(Path(v).relative_to(out)) for k, v in run_figures(out, metrics).items()}
+    save_metrics(metrics, out/"metrics.json")
+    return metrics
+
 # %% ../nbs/13_report.ipynb #4f914b41
 KERNEL = "genconvit-nb"
 
@@ -259,13 +305,13 @@ def _done(cfg:Config)->bool:
     with contextlib.suppress(Exception): return json.loads(p.read_text())["run"]["config_fingerprint"] == cfg.fingerprint()
     return False
 
-def run_one(spec:RunSpec, base:Config, experiment:str, output_dir:Union[str,Path])->dict:
+def run_one(spec:RunSpec, base:Config, experiment:str, output_dir:Union[str,Path], figures:bool=True)->dict:
     "Train and evaluate one run in this process (no notebook): the library path the `train` notebook follows."
     cfg = spec.config(base, experiment, output_dir)
     ensure_data(cfg)
     if spec.kind == "baseline": return baseline_run(cfg, spec)
     train_run(cfg)
-    return evaluate_run(cfg, spec)
+    return evaluate_run(cfg, spec, figures=figures)
 
 def run_plan(plan:Sequence[RunSpec], # the runs
              base:Config, # the base config
@@ -275,6 +321,7 @@ def run_plan(plan:Sequence[RunSpec], # the runs
              threads:int=0, # torch threads per run (0: cores / jobs)
              notebooks:bool=True, # execute the `train` notebook per run (False: call the library directly)
              force:bool=False, # redo runs that already finished with the same config
+             figures:bool=True, # per-run figures (library path only; the notebook always draws them)
              log=print)->pd.DataFrame:
     "Execute every run (skipping finished ones); returns one row per run with its status, time and error."
     output_dir = resolve_path(output_dir)
@@ -289,7 +336,7 @@ def run_plan(plan:Sequence[RunSpec], # the runs
                 execute_notebook(experiments_dir()/"train.ipynb", cfg.run_dir/"train.ipynb",
                                  dict(config_yaml=cfg.to_yaml(), spec_json=json.dumps(asdict(spec)), threads=threads))
             else:
-                with _torch_threads(threads): run_one(spec, base, experiment, output_dir)
+                with _torch_threads(threads): run_one(spec, base, experiment, output_dir, figures)
             return dict(name=spec.name, status="ok", seconds=time.perf_counter() - t0, error="")
         except Exception as e:
             return dict(name=spec.name, status="failed", seconds=time.perf_counter() - t0, error=f"{type(e).__name__}: {str(e)[-500:]}")
@@ -679,7 +726,7 @@ def run_report(experiment:str="default", # 'default' (the fusion ablation) or 'z
     base.update(dict(experiment=experiment, output_dir=str(out))).to_yaml(exp_dir/"config.yaml")
     atomic_write_text(exp_dir/"env.json", json.dumps(env_snapshot(), indent=1))
     log(f"{experiment}: {len(plan)} runs, size {size}, data {root}, {jobs} at a time")
-    status = run_plan(plan, base, experiment, out, jobs, threads, notebooks, force, log)
+    status = run_plan(plan, base, experiment, out, jobs, threads, notebooks, force, log=log)
     atomic_write_text(exp_dir/"runs.csv", status.to_csv(index=False))
     nb_params = dict(experiment_dir=str(exp_dir), index=str(index_path(experiment, out)), n_bootstrap=base.eval.n_bootstrap, seed=base.seed)
     if notebooks: execute_notebook(experiments_dir()/"ablation.ipynb", exp_dir/"ablation"/"ablation.ipynb", nb_params)
