@@ -11,7 +11,7 @@ KERNEL := genconvit-nb
 PIP_TORCH := $(if $(TORCH_INDEX_URL),--extra-index-url $(TORCH_INDEX_URL),)
 REPORT_ARGS ?=
 
-.PHONY: install report test lab export clean-nbs lock bench clean-venv
+.PHONY: install report report-zoo test lab export clean-nbs lock bench clean-venv
 
 install: $(STAMP)
 
@@ -23,9 +23,14 @@ $(STAMP): setup.py settings.ini constraints.txt
 	-@git rev-parse --git-dir >/dev/null 2>&1 && $(VENV)/bin/nbdev_install_hooks >/dev/null 2>&1
 	@touch $(STAMP)
 
+# The default experiment (fusion none vs sum, paths, leave-one-manipulation-out, trivial baseline) -> reports/index.html.
+# Scale up from the command line, e.g. REPORT_ARGS="--seeds 5 --size paper --set train.epochs=20"; --help lists all.
 report: $(STAMP)
-	mkdir -p reports/smoke && $(VENV)/bin/papermill nbs/experiments/smoke.ipynb reports/smoke/smoke.ipynb -k $(KERNEL) --language python --cwd nbs/experiments \
-	  -p output_dir $(CURDIR)/reports/smoke $(REPORT_ARGS)
+	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-1} $(PY) -m genconvit_nb.report $(REPORT_ARGS)
+
+# Every registered zoo model on the same data -> reports/zoo/index.html (hours on a CPU).
+report-zoo: $(STAMP)
+	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-1} $(PY) -m genconvit_nb.report --experiment zoo $(REPORT_ARGS)
 
 test: $(STAMP)
 	@VENV=$(VENV) bash .ci/run-tests
