@@ -26,11 +26,12 @@ from .evaluate import (aggregate_videos, binary_metrics, evaluate_predictions, p
 
 # %% auto #0
 __all__ = ['REPORT_SIZES', 'KERNEL', 'HEADLINE', 'RunSpec', 'plan_ablation', 'zoo_size', 'plan_zoo', 'report_config',
-           'ensure_data', 'run_figures', 'evaluate_model', 'evaluate_run', 'train_run', 'crop_statistics',
-           'baseline_run', 'experiments_dir', 'kernel_name', 'export_html', 'execute_notebook', 'run_one', 'run_plan',
-           'summarise_seeds', 'paired_comparison', 'paired_bootstrap', 'describe_comparison', 'collect_runs',
-           'variant_table', 'video_predictions', 'compare_variants', 'summarise_experiment', 'ablation_figures',
-           'render_index', 'write_index', 'index_path', 'build_comparison', 'run_report', 'report_cli']
+           'ensure_data', 'run_figures', 'evaluate_model', 'evaluate_run', 'train_run', 'slim_checkpoints',
+           'crop_statistics', 'baseline_run', 'experiments_dir', 'kernel_name', 'export_html', 'execute_notebook',
+           'run_one', 'run_plan', 'summarise_seeds', 'paired_comparison', 'paired_bootstrap', 'describe_comparison',
+           'collect_runs', 'variant_table', 'video_predictions', 'compare_variants', 'summarise_experiment',
+           'ablation_figures', 'render_index', 'write_index', 'index_path', 'build_comparison', 'run_report',
+           'report_cli']
 
 # %% ../nbs/13_report.ipynb #74f63a46
 @dataclass
@@ -210,6 +211,17 @@ def train_run(cfg:Config)->dict:
     res = train_from_config(cfg)
     return res if isinstance(res, dict) else dict(run_dir=str(res))
 
+def slim_checkpoints(run_dir:Union[str,Path])->Optional[Path]:
+    "After a finished run: keep `best.pt` as weights + config only (no optimiser state), drop `last.pt`."
+    from genconvit_nb.core import atomic_torch_save, load_torch
+    d = Path(run_dir)/"checkpoints"; best, last = d/"best.pt", d/"last.pt"
+    src = best if best.exists() else last
+    if not src.exists(): return None
+    ck = load_torch(src)
+    atomic_torch_save({k: ck[k] for k in ("format", "arch", "model_kwargs", "state_dict", "config", "epoch", "step") if k in ck}, best)
+    if last.exists() and last != best: last.unlink()
+    return best
+
 # %% ../nbs/13_report.ipynb #fd877231
 def crop_statistics(img:np.ndarray # RGB uint8 crop
                    )->np.ndarray:
@@ -305,13 +317,15 @@ def _done(cfg:Config)->bool:
     with contextlib.suppress(Exception): return json.loads(p.read_text())["run"]["config_fingerprint"] == cfg.fingerprint()
     return False
 
-def run_one(spec:RunSpec, base:Config, experiment:str, output_dir:Union[str,Path], figures:bool=True)->dict:
+def run_one(spec:RunSpec, base:Config, experiment:str, output_dir:Union[str,Path], figures:bool=True, slim:bool=True)->dict:
     "Train and evaluate one run in this process (no notebook): the library path the `train` notebook follows."
     cfg = spec.config(base, experiment, output_dir)
     ensure_data(cfg)
     if spec.kind == "baseline": return baseline_run(cfg, spec)
     train_run(cfg)
-    return evaluate_run(cfg, spec, figures=figures)
+    m = evaluate_run(cfg, spec, figures=figures)
+    if slim: slim_checkpoints(cfg.run_dir)
+    return m
 
 def run_plan(plan:Sequence[RunSpec], # the runs
              base:Config, # the base config
@@ -322,6 +336,7 @@ def run_plan(plan:Sequence[RunSpec], # the runs
              notebooks:bool=True, # execute the `train` notebook per run (False: call the library directly)
              force:bool=False, # redo runs that already finished with the same config
              figures:bool=True, # per-run figures (library path only; the notebook always draws them)
+             slim:bool=True, # after each run keep best.pt without optimiser state and drop last.pt (a tiny run's pair is ~100 MB)
              log=print)->pd.DataFrame:
     "Execute every run (skipping finished ones); returns one row per run with its status, time and error."
     output_dir = resolve_path(output_dir)
@@ -334,9 +349,9 @@ def run_plan(plan:Sequence[RunSpec], # the runs
         try:
             if notebooks:
                 execute_notebook(experiments_dir()/"train.ipynb", cfg.run_dir/"train.ipynb",
-                                 dict(config_yaml=cfg.to_yaml(), spec_json=json.dumps(asdict(spec)), threads=threads))
+                                 dict(config_yaml=cfg.to_yaml(), spec_json=json.dumps(asdict(spec)), threads=threads, slim=slim))
             else:
-                with _torch_threads(threads): run_one(spec, base, experiment, output_dir, figures)
+                with _torch_threads(threads): run_one(spec, base, experiment, output_dir, figures, slim)
             return dict(name=spec.name, status="ok", seconds=time.perf_counter() - t0, error="")
         except Exception as e:
             return dict(name=spec.name, status="failed", seconds=time.perf_counter() - t0, error=f"{type(e).__name__}: {str(e)[-500:]}")
@@ -706,6 +721,7 @@ def run_report(experiment:str="default", # 'default' (the fusion ablation) or 'z
                threads:int=0, # torch threads per run (0: cores / jobs)
                notebooks:bool=True, # run each training as an executed notebook
                force:bool=False, # redo finished runs
+               keep_checkpoints:bool=False, # keep last.pt and the optimiser state (default: slim best.pt only)
                log=print)->dict:
     "Plan, run and collect an experiment; returns the comparison summary plus the run table."
     t0 = time.perf_counter()
@@ -726,7 +742,7 @@ def run_report(experiment:str="default", # 'default' (the fusion ablation) or 'z
     base.update(dict(experiment=experiment, output_dir=str(out))).to_yaml(exp_dir/"config.yaml")
     atomic_write_text(exp_dir/"env.json", json.dumps(env_snapshot(), indent=1))
     log(f"{experiment}: {len(plan)} runs, size {size}, data {root}, {jobs} at a time")
-    status = run_plan(plan, base, experiment, out, jobs, threads, notebooks, force, log=log)
+    status = run_plan(plan, base, experiment, out, jobs, threads, notebooks, force, slim=not keep_checkpoints, log=log)
     atomic_write_text(exp_dir/"runs.csv", status.to_csv(index=False))
     nb_params = dict(experiment_dir=str(exp_dir), index=str(index_path(experiment, out)), n_bootstrap=base.eval.n_bootstrap, seed=base.seed)
     if notebooks: execute_notebook(experiments_dir()/"ablation.ipynb", exp_dir/"ablation"/"ablation.ipynb", nb_params)
@@ -752,8 +768,9 @@ def report_cli(experiment:str="default", # 'default' (fusion ablation, paths, LO
                threads:int=0, # torch threads per run (0: cores / jobs)
                inline:bool=False, # call the library per run instead of executing the train notebook
                force:bool=False, # redo runs that already finished with the same config
+               keep_checkpoints:bool=False, # keep last.pt and optimiser state (default: best.pt weights only)
               ):
     "Run an experiment and write its report (reports/index.html for the default experiment)."
     s = run_report(experiment, size, seeds, not no_lomo, lomo_seeds, not no_paths, models, data_root, set or (),
-                   output_dir, jobs, threads, not inline, force)
+                   output_dir, jobs, threads, not inline, force, keep_checkpoints)
     if any(r["status"] == "failed" for r in s["status"]): sys.exit(1)
