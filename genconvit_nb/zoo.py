@@ -100,6 +100,16 @@ def _hf_offline(offline:bool):
     try: yield
     finally: constants.HF_HUB_OFFLINE = old
 
+def _check_weights_file(model:nn.Module, path:Path, name:str):
+    "timm loads a local file non-strictly when the head differs: make sure everything but the classifier was in it."
+    sd = load_torch(path)
+    sd = sd.get("state_dict", sd.get("model", sd)) if isinstance(sd, dict) else sd
+    head = model.pretrained_cfg.get("classifier") or "head"
+    heads = (head,) if isinstance(head, str) else tuple(head)
+    missing = [k for k in model.state_dict() if k not in sd and not k.startswith(heads)]
+    if missing:
+        raise ValueError(f"weights file {path} does not fit '{name}': {len(missing)} tensors missing, e.g. {missing[:5]}")
+
 def create_backbone(name:str, # any timm model name
                     pretrained:Union[bool,str,Path]=False, # True: timm weights; a path: a local file; False: random
                     **kwargs)->nn.Module:
@@ -108,6 +118,7 @@ def create_backbone(name:str, # any timm model name
         path = Path(pretrained).expanduser()
         if not path.exists(): raise FileNotFoundError(f"pretrained weights file for '{name}' not found: {path}")
         m = timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=str(path)), **kwargs)
+        _check_weights_file(m, path, name)
         m.pretrained_source = str(path); return m
     if pretrained:
         online = hub_reachable()
