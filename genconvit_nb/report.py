@@ -72,15 +72,19 @@ def plan_ablation(seeds:Sequence[int]=(0, 1, 2), # training seeds of the main co
     if baseline: runs.append(RunSpec("baseline_trivial", "baseline", "trivial baseline", seeds[0] if len(seeds) else 0, [], kind="baseline"))
     return runs
 
-def zoo_size(name:str, size:str)->str:
-    "The preset a zoo model uses for a report size: 'tiny' everywhere; otherwise GenConViT's own name, other models' published default."
+def zoo_size(name:str, # a registered model
+             size:str # the base config's model size ('tiny' or GenConViT's 'paper')
+            )->str:
+    "The preset a zoo model gets: 'tiny' for every model, else its own published default (GenConViT: the size given)."
     from genconvit_nb.zoo import _REGISTRY, list_models
     if size == "tiny" or name == "genconvit" or name not in list_models(): return size
     d = inspect.signature(_REGISTRY[name]).parameters.get("size")
     return size if d is None or d.default is inspect.Parameter.empty else d.default
 
 def plan_zoo(models:Sequence[str], # registered zoo model names
-             seeds:Sequence[int]=(0,), size:str="tiny", baseline:bool=True)->list:
+             seeds:Sequence[int]=(0,),
+             size:str="tiny", # the model size of the base config (see `zoo_size`)
+             baseline:bool=True)->list:
     "Every listed zoo model trained on the same data with the same seeds (each at its own preset's input size)."
     runs = [RunSpec(f"zoo_{_slug(m)}_seed{s}", "zoo", m, s, [f"model.name={m}", f"model.size={zoo_size(m, size)}", "model.kwargs={}"])
             for m in models for s in seeds]
@@ -735,7 +739,7 @@ def run_report(experiment:str="default", # 'default' (the fusion ablation) or 'z
     seed_list = list(range(base.seed, base.seed + seeds))
     if experiment == "zoo":
         from genconvit_nb.zoo import list_models
-        plan = plan_zoo(models or list_models(), seed_list, size)
+        plan = plan_zoo(models or list_models(), seed_list, base.model.size)
     else:
         plan = plan_ablation(seed_list, families if lomo else (), list(range(base.seed, base.seed + lomo_seeds)), None if paths else [])
     exp_dir.mkdir(parents=True, exist_ok=True)
