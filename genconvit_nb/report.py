@@ -181,7 +181,7 @@ def evaluate_model(model, # a zoo detector
                    info:Optional[dict]=None, # recorded in metrics.json under 'run'
                    figures:bool=True)->dict:
     "Predict val and test, compute metrics (thresholds from val), write predictions, metrics.json and figures."
-    from genconvit_nb.data import build_datasets, make_loader
+    from genconvit_nb.datasets import build_datasets, make_loader
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     device = get_device(cfg.device); model = model.to(device).eval()
     ds = build_datasets(cfg, model.data_config)
