@@ -14,12 +14,13 @@ import torch
 from fastcore.script import call_parse, Param
 
 from .core import FAKE, LABEL_NAMES, PreprocessConfig, amp_settings, atomic_write_text, get_device, progress
+from .datasets import build_transforms
 from .evaluate import AGGREGATIONS, video_score
 from .preprocess import extract_faces, get_face_detector
 
 # %% auto #0
-__all__ = ['VIDEO_EXTENSIONS', 'PREDICT_COLUMNS', 'find_videos', 'load_predictor', 'eval_transform', 'VideoPredictor',
-           'write_predictions', 'predict_cli']
+__all__ = ['VIDEO_EXTENSIONS', 'PREDICT_COLUMNS', 'find_videos', 'load_predictor', 'VideoPredictor', 'write_predictions',
+           'predict_cli']
 
 # %% ../nbs/12_predict.ipynb #c0e0e28b
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp")
@@ -55,16 +56,6 @@ def load_predictor(checkpoint:Union[str,Path], # one of our checkpoints, or upst
         if t is not None: thr, src = float(t), f"validation-chosen in {m}"
     return model.to(get_device(device)).eval(), thr, src
 
-# %% ../nbs/12_predict.ipynb #fbd2f0af
-def eval_transform(data_config:dict):
-    "uint8 HWC RGB crop -> normalised float tensor at the model input size (the evaluation transform: no augmentation)."
-    from torchvision.transforms import v2
-    size = data_config["input_size"][1:]
-    interp = v2.InterpolationMode(data_config.get("interpolation", "bicubic"))
-    tf = v2.Compose([v2.ToImage(), v2.Resize(size, interpolation=interp, antialias=True), v2.ToDtype(torch.float32, scale=True),
-                     v2.Normalize(data_config["mean"], data_config["std"])])
-    return tf
-
 # %% ../nbs/12_predict.ipynb #5771c215
 class VideoPredictor:
     "Score videos with a detector: frames -> faces -> crops -> batched P(fake) -> one score per video."
@@ -78,7 +69,7 @@ class VideoPredictor:
         self.model, self.cfg, self.aggregation, self.threshold, self.batch_size = model.eval(), preprocess or PreprocessConfig(), aggregation, threshold, batch_size
         self.device = next(model.parameters()).device
         self.amp = amp_settings(self.device, amp)
-        self.transform = eval_transform(model.data_config)
+        self.transform = build_transforms(model.data_config)   # the evaluation transform: no augmentation
         self._local = threading.local()
 
     def _detector(self):

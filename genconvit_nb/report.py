@@ -237,36 +237,30 @@ def crop_statistics(img:np.ndarray # RGB uint8 crop
     return np.concatenate(f + [img.reshape(-1, 3).mean(0) / 255, img.reshape(-1, 3).std(0) / 255,
                                [np.sqrt(gx ** 2 + gy ** 2).mean() / 255, cv2.Laplacian(g, cv2.CV_32F).var() / 255 ** 2]])
 
-def _split_rows(cfg:Config, man:pd.DataFrame, split:str, frames:Optional[int])->pd.DataFrame:
-    from genconvit_nb.data import select
-    df = select(man, cfg.data.datasets, [split], cfg.data.manipulations)
-    h = cfg.data.holdout_manipulation
-    if h: df = df[df.manipulation != h] if split != cfg.data.test_split else df[df.manipulation.isin(["real", h])]
-    return df.groupby("video_id", sort=False).head(frames) if frames else df
+def _frame_sets(ds)->list:
+    "The FrameDatasets a (possibly composite) training set is made of."
+    return [ds] if hasattr(ds, "df") else [d for sub in getattr(ds, "datasets", []) for d in _frame_sets(sub)]
 
 def baseline_run(cfg:Config, # the run's config (data, eval, run_dir)
                  spec:Optional[RunSpec]=None)->dict:
     "Fit the trivial baseline on the training crops, predict val and test, write predictions, metrics.json and figures."
-    import cv2
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from genconvit_nb.data import read_manifest
-    root = resolve_path(cfg.data.root); man = read_manifest(root/cfg.data.manifest); out = cfg.run_dir
-    out.mkdir(parents=True, exist_ok=True)
-    def feats(df):
-        imgs = [cv2.imread(str(root/p), cv2.IMREAD_COLOR) for p in df.crop_path]
-        bad = [p for p, im in zip(df.crop_path, imgs) if im is None]
-        if bad: raise FileNotFoundError(f"cannot read crop {root/bad[0]}")
-        return np.stack([crop_statistics(cv2.cvtColor(im, cv2.COLOR_BGR2RGB)) for im in imgs])
-    tr = _split_rows(cfg, man, cfg.data.train_split, cfg.data.frames_per_video)
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0, class_weight="balanced")).fit(feats(tr), tr.label.to_numpy())
-    for split, name in ((cfg.data.val_split, "val"), (cfg.data.test_split, "test")):
-        df = _split_rows(cfg, man, split, cfg.eval.frames_per_video)
+    from genconvit_nb.datasets import build_datasets
+    from genconvit_nb.zoo import make_data_config
+    out = cfg.run_dir; out.mkdir(parents=True, exist_ok=True)
+    ds = build_datasets(cfg, make_data_config(32))   # the detectors' rows (splits, filters, frames per video); images read raw
+    feats = lambda d: np.stack([crop_statistics(d.read_image(i)) for i in range(len(d))])
+    train = _frame_sets(ds["train"])
+    X, y = np.concatenate([feats(d) for d in train]), np.concatenate([d.labels for d in train])
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced")).fit(X, y)
+    for name in ("val", "test"):
+        d = ds[name]; df = d.df
         pd.DataFrame(dict(video_id=df.video_id, frame_index=df.frame_index, label=df.label, manipulation=df.manipulation, dataset=df.dataset,
-                          split=name, p_fake=clf.predict_proba(feats(df))[:, FAKE].round(6))).to_csv(out/f"predictions_{name}.csv", index=False)
+                          split=name, p_fake=clf.predict_proba(feats(d))[:, FAKE].round(6))).to_csv(out/f"predictions_{name}.csv", index=False)
     metrics = evaluate_predictions(out/"predictions_test.csv", out/"predictions_val.csv", cfg.eval, seed=cfg.seed)
-    metrics["run"] = _run_info(spec, cfg) | dict(features="colour histograms, channel mean/std, gradient and Laplacian sharpness", n_train_crops=len(tr))
+    metrics["run"] = _run_info(spec, cfg) | dict(features="colour histograms, channel mean/std, gradient and Laplacian sharpness", n_train_crops=len(y))
     cfg.to_yaml(out/"config.yaml"); atomic_write_text(out/"env.json", json.dumps(env_snapshot(), indent=1))
     metrics["figures"] = {k: str(Path(v).relative_to(out)) for k, v in run_figures(out, metrics).items()}
     save_metrics(metrics, out/"metrics.json")
