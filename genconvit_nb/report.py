@@ -433,12 +433,16 @@ def paired_bootstrap(runs_a:Sequence[pd.DataFrame], # baseline: per seed, video-
 def describe_comparison(name_a:str, name_b:str, # baseline and compared variant names
                         seeds_cmp:dict, # `paired_comparison` output
                         boot_cmp:Optional[dict]=None, # `paired_bootstrap` output
-                        metric:str="video AUC")->str:
+                        metric:str="video AUC",
+                        unit:str="seed" # what a pair is: 'seed', or e.g. 'family x seed pair'
+                       )->str:
     "One honest sentence or two about b - a, generated from the statistics."
     n, m, (lo, hi) = seeds_cmp["n"], seeds_cmp["mean"], seeds_cmp["ci"]
     if n == 0 or not np.isfinite(m): return f"{name_b} vs {name_a}: no paired runs to compare."
-    txt = (f"{name_b} minus {name_a}, {metric}: {m:+.3f} averaged over {n} paired seed{'s' if n > 1 else ''}"
-           + (f" (95% CI {lo:+.3f} to {hi:+.3f}, paired t-test p = {seeds_cmp['p_ttest']:.3g})" if n > 1 and np.isfinite(lo) else ""))
+    p = seeds_cmp.get("p_ttest")
+    txt = (f"{name_b} minus {name_a}, {metric}: {m:+.3f} averaged over {n} paired {unit}{'s' if n > 1 else ''}"
+           + (f" (95% CI {lo:+.3f} to {hi:+.3f}, paired t-test p = {p:.3g})" if n > 1 and np.isfinite(lo) and p is not None and np.isfinite(p) else "")
+           + (" (identical in every pair)" if n > 1 and np.all(np.asarray(seeds_cmp["diffs"]) == 0) else ""))
     if boot_cmp is not None:
         txt += f"; resampling the {boot_cmp['n_videos']} test videos gives 95% CI {boot_cmp['ci'][0]:+.3f} to {boot_cmp['ci'][1]:+.3f}"
     txt += ". "
@@ -446,7 +450,7 @@ def describe_comparison(name_a:str, name_b:str, # baseline and compared variant 
     seed_sig = n > 1 and excl((lo, hi))
     boot_sig = boot_cmp is None or excl(boot_cmp["ci"])
     if seed_sig and boot_sig: txt += f"{name_b} is significantly {'better' if m > 0 else 'worse'} than {name_a} on this benchmark."
-    elif n < 2: txt += "One seed cannot separate the variants from training noise: no conclusion."
+    elif n < 2: txt += f"One {unit} cannot separate the variants from training noise: no conclusion."
     else:
         txt += f"No significant difference between {name_b} and {name_a}: the interval{'s' if boot_cmp else ''} cover{'' if boot_cmp else 's'} zero" + (" on at least one side" if boot_cmp and (seed_sig or excl(boot_cmp['ci'])) else "") + "."
     if 1 < n < 6: txt += f" (With {n} seeds the Wilcoxon test cannot reach p < 0.05.)"
@@ -502,7 +506,7 @@ def _pairs(runs, group, a, b, key="seed", metric="video_auc"):
 
 def compare_variants(runs:pd.DataFrame, group:str, a:str, b:str, # baseline and compared variant of `group`
                      key="seed", metric:str="video_auc", n_bootstrap:int=1000, seed:int=0,
-                     runs_b:Optional[pd.DataFrame]=None, group_b:Optional[str]=None)->dict:
+                     runs_b:Optional[pd.DataFrame]=None, group_b:Optional[str]=None, unit:str="seed")->dict:
     "Paired comparison of variant b against a (per `key`), with a video bootstrap when both saw the same test videos."
     va, _, da, _ = _pairs(runs, group, a, a, key, metric)
     _, vb, _, db = _pairs(runs if runs_b is None else runs_b, group_b or group, b, b, key, metric)
@@ -513,7 +517,7 @@ def compare_variants(runs:pd.DataFrame, group:str, a:str, b:str, # baseline and 
         except ValueError: out["bootstrap"] = None   # different test sets (LOMO families): the seed-level comparison stands alone
     else: out["bootstrap"] = None
     label = {"video_auc": "video AUC", "heldout_auc": "held-out-family video AUC"}.get(metric, metric)
-    out["text"] = describe_comparison(a, b, out["seeds"], out["bootstrap"], label)
+    out["text"] = describe_comparison(a, b, out["seeds"], out["bootstrap"], label, unit)
     return out
 
 def summarise_experiment(experiment_dir:Union[str,Path], # reports/<experiment>
@@ -545,7 +549,7 @@ def summarise_experiment(experiment_dir:Union[str,Path], # reports/<experiment>
         lt = lomo.groupby(["holdout", "variant"])["heldout_auc"].agg(["mean", "std", "count"]).reset_index()
         out["lomo"] = lt.to_dict("records")
         if {"fusion=none", "fusion=sum"} <= set(lomo.variant):
-            c = compare_variants(runs, "lomo", "fusion=none", "fusion=sum", key=["holdout", "seed"], metric="heldout_auc", n_bootstrap=0)
+            c = compare_variants(runs, "lomo", "fusion=none", "fusion=sum", key=["holdout", "seed"], metric="heldout_auc", n_bootstrap=0, unit="family x seed pair")
             out["comparisons"].append(c)
             out["paragraphs"].append("Unseen manipulations (leave one family out; pairs are family x seed). " + c["text"])
     base = runs[runs.kind == "baseline"]
@@ -554,7 +558,8 @@ def summarise_experiment(experiment_dir:Union[str,Path], # reports/<experiment>
         out["baseline_video_auc"] = b
         out["paragraphs"].append(f"Trivial baseline. {base['variant'].iloc[0]} reaches video AUC {b:.3f} on the same test videos; "
                                  f"the best detector variant ({best['variant']}) reaches {best['video_auc']:.3f} (mean over {best['n_seeds']} seed{'s' if best['n_seeds'] > 1 else ''}). "
-                                 + ("A detector that does not clearly beat this row has learned nothing the benchmark's low-level statistics do not already give away."
+                                 + ("Low-level image statistics already separate this test set almost perfectly, so it cannot rank detectors." if b >= 0.95 else
+                                    "A detector that does not clearly beat this row has learned nothing the benchmark's low-level statistics do not already give away."
                                     if best["video_auc"] - b < 0.05 else "The detectors learn more than the low-level statistics the baseline sees."))
     zoo = table[table.group == "zoo"]
     if len(zoo):
