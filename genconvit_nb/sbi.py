@@ -10,6 +10,8 @@ import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
+from torchvision import tv_tensors
+from torchvision.transforms import v2
 
 from .core import REAL, FAKE
 
@@ -157,14 +159,20 @@ class SelfBlendedDataset(Dataset):
         if self.df is None:
             it = self.fd[i]; return {k: v for k, v in it.items() if k not in ("image", "label")}
         r = self.df.iloc[i]
-        return dict(video_id=str(r["video_id"]), frame_index=int(r["frame_index"]), dataset=str(r.get("dataset", "")), row=int(i))
+        rows = getattr(self.fd, "rows", None)  # FrameDataset keeps the manifest's row numbers
+        return dict(video_id=str(r["video_id"]), frame_index=int(r["frame_index"]), dataset=str(r.get("dataset", "")),
+                    row=int(rows[i]) if rows is not None else int(i))
+    def _transform_pair(self, real:np.ndarray, fake:np.ndarray)->tuple:
+        "The dataset's transform with the same random draws for both (a torchvision v2 transform treats a tuple as one sample)."
+        if isinstance(self.fd.transform, v2.Transform):
+            return self.fd.transform(*(tv_tensors.Image(torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)) for x in (real, fake)))
+        return self.fd.transform(real), self.fd.transform(fake)
     def __getitem__(self, k:int)->dict:
         i = int(self.indices[k]); rng = self._rng(k)
         real = self.fd.read_image(i)
         fake, _ = self_blend(real, rng=rng, margin=self.margin)  # crops carry no landmarks: the face ellipse from the margin
         if self.augment: real, fake = pair_augment(real, fake, rng)
-        f = self._fields(i)
-        item = dict(image=torch.stack([self.fd.transform(real), self.fd.transform(fake)]), label=torch.tensor([REAL, FAKE], dtype=torch.int64))
-        for key, v in f.items(): item[key] = [v, v]
+        item = dict(image=torch.stack(list(self._transform_pair(real, fake))), label=torch.tensor([REAL, FAKE], dtype=torch.int64))
+        for key, v in self._fields(i).items(): item[key] = [v, v]
         item["manipulation"] = ["real", "sbi"]
         return item
