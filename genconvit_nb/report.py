@@ -27,11 +27,10 @@ from .evaluate import (aggregate_videos, binary_metrics, evaluate_predictions, p
 # %% auto #0
 __all__ = ['REPORT_SIZES', 'KERNEL', 'HEADLINE', 'RunSpec', 'plan_ablation', 'zoo_size', 'plan_zoo', 'report_config',
            'ensure_data', 'run_figures', 'evaluate_model', 'evaluate_run', 'train_run', 'slim_checkpoints',
-           'crop_statistics', 'baseline_run', 'experiments_dir', 'kernel_name', 'export_html', 'execute_notebook',
-           'run_one', 'run_plan', 'summarise_seeds', 'paired_comparison', 'paired_bootstrap', 'describe_comparison',
-           'collect_runs', 'variant_table', 'video_predictions', 'compare_variants', 'summarise_experiment',
-           'ablation_figures', 'render_index', 'write_index', 'index_path', 'build_comparison', 'run_report',
-           'report_cli']
+           'baseline_run', 'experiments_dir', 'kernel_name', 'export_html', 'execute_notebook', 'run_one', 'run_plan',
+           'summarise_seeds', 'paired_comparison', 'paired_bootstrap', 'describe_comparison', 'collect_runs',
+           'variant_table', 'video_predictions', 'compare_variants', 'summarise_experiment', 'ablation_figures',
+           'render_index', 'write_index', 'index_path', 'build_comparison', 'run_report', 'report_cli']
 
 # %% ../nbs/13_report.ipynb #74f63a46
 @dataclass
@@ -119,7 +118,10 @@ def report_config(size:str="tiny", # a key of REPORT_SIZES
     "The base config of a report: defaults (or a file), the size's overrides, the data root, then the user's overrides."
     if size not in REPORT_SIZES: raise ValueError(f"report size {size!r} is not one of {list(REPORT_SIZES)}")
     cfg = (Config.from_yaml(config_file) if config_file else Config()).update(REPORT_SIZES[size])
-    if data_root is None: data_root = f"data/synthetic-{size}-{cfg.update(overrides=[o for o in overrides if o.startswith('synthetic.')]).synthetic.fingerprint(8)}"
+    if data_root is None:  # the synthetic benchmark's own cache folder for these parameters (as genconvit-synth uses)
+        from genconvit_nb.synthetic import default_root
+        root = default_root(cfg.update(overrides=[o for o in overrides if o.startswith("synthetic.")]).synthetic)
+        data_root = str(root.relative_to(project_root())) if root.is_relative_to(project_root()) else str(root)
     return cfg.update(dict(data=dict(root=str(data_root))), overrides=list(overrides))
 
 # %% ../nbs/13_report.ipynb #372ec734
@@ -132,10 +134,10 @@ def ensure_data(cfg:Config)->Path:
     with open(root.parent/f".{root.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)   # concurrent runs (or test notebooks) wait for one generator
         if (root/cfg.data.manifest).exists(): return root
-        if root.exists() and any(root.iterdir()):
+        if root.exists() and any(root.iterdir()) and not (root/"synthetic.yaml").exists():  # an interrupted synthetic run resumes
             raise FileNotFoundError(f"data root {root} has no {cfg.data.manifest}; prepare it with genconvit-preprocess (or point data.root elsewhere)")
         from genconvit_nb.synthetic import generate_synthetic
-        generate_synthetic(cfg.synthetic, root)
+        generate_synthetic(cfg.synthetic, root, workers=min(2, os.cpu_count() or 1))
     if not (root/cfg.data.manifest).exists(): raise RuntimeError(f"generating the synthetic benchmark in {root} wrote no {cfg.data.manifest}")
     return root
 
@@ -227,16 +229,6 @@ def slim_checkpoints(run_dir:Union[str,Path])->Optional[Path]:
     return best
 
 # %% ../nbs/13_report.ipynb #fd877231
-def crop_statistics(img:np.ndarray # RGB uint8 crop
-                   )->np.ndarray:
-    "Colour histograms, channel means/stds and sharpness of a crop: the trivial baseline's features."
-    import cv2
-    f = [np.histogram(img[..., c], bins=8, range=(0, 256))[0] / img[..., c].size for c in range(3)]
-    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    gx, gy = cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1)
-    return np.concatenate(f + [img.reshape(-1, 3).mean(0) / 255, img.reshape(-1, 3).std(0) / 255,
-                               [np.sqrt(gx ** 2 + gy ** 2).mean() / 255, cv2.Laplacian(g, cv2.CV_32F).var() / 255 ** 2]])
-
 def _frame_sets(ds)->list:
     "The FrameDatasets a (possibly composite) training set is made of."
     return [ds] if hasattr(ds, "df") else [d for sub in getattr(ds, "datasets", []) for d in _frame_sets(sub)]
@@ -251,16 +243,17 @@ def baseline_run(cfg:Config, # the run's config (data, eval, run_dir)
     from genconvit_nb.zoo import make_data_config
     out = cfg.run_dir; out.mkdir(parents=True, exist_ok=True)
     ds = build_datasets(cfg, make_data_config(32))   # the detectors' rows (splits, filters, frames per video); images read raw
-    feats = lambda d: np.stack([crop_statistics(d.read_image(i)) for i in range(len(d))])
+    from genconvit_nb.synthetic import crop_features
+    feats = lambda d: np.stack([crop_features(d.read_image(i)) for i in range(len(d))])
     train = _frame_sets(ds["train"])
     X, y = np.concatenate([feats(d) for d in train]), np.concatenate([d.labels for d in train])
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced")).fit(X, y)
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0, class_weight="balanced")).fit(X, y)
     for name in ("val", "test"):
         d = ds[name]; df = d.df
         pd.DataFrame(dict(video_id=df.video_id, frame_index=df.frame_index, label=df.label, manipulation=df.manipulation, dataset=df.dataset,
                           split=name, p_fake=clf.predict_proba(feats(d))[:, FAKE].round(6))).to_csv(out/f"predictions_{name}.csv", index=False)
     metrics = evaluate_predictions(out/"predictions_test.csv", out/"predictions_val.csv", cfg.eval, seed=cfg.seed)
-    metrics["run"] = _run_info(spec, cfg) | dict(features="colour histograms, channel mean/std, gradient and Laplacian sharpness", n_train_crops=len(y))
+    metrics["run"] = _run_info(spec, cfg) | dict(features="synthetic.crop_features + logistic regression", n_train_crops=len(y))
     cfg.to_yaml(out/"config.yaml"); atomic_write_text(out/"env.json", json.dumps(env_snapshot(), indent=1))
     metrics["figures"] = {k: str(Path(v).relative_to(out)) for k, v in run_figures(out, metrics).items()}
     save_metrics(metrics, out/"metrics.json")
