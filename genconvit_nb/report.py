@@ -427,13 +427,13 @@ def describe_comparison(name_a:str, name_b:str, # baseline and compared variant 
                         seeds_cmp:dict, # `paired_comparison` output
                         boot_cmp:Optional[dict]=None, # `paired_bootstrap` output
                         metric:str="video AUC",
-                        unit:str="seed" # what a pair is: 'seed', or e.g. 'family x seed pair'
+                        unit:str="seed" # what a pair is: 'seed', or e.g. '(family, seed) pair'
                        )->str:
     "One honest sentence or two about b - a, generated from the statistics."
     n, m, (lo, hi) = seeds_cmp["n"], seeds_cmp["mean"], seeds_cmp["ci"]
     if n == 0 or not np.isfinite(m): return f"{name_b} vs {name_a}: no paired runs to compare."
     p = seeds_cmp.get("p_ttest")
-    txt = (f"{name_b} minus {name_a}, {metric}: {m:+.3f} averaged over {n} paired {unit}{'s' if n > 1 else ''}"
+    txt = (f"{name_b} minus {name_a}, {metric}: {m:+.3f} averaged over {n} {'paired ' if unit == 'seed' else ''}{unit}{'s' if n > 1 else ''}"
            + (f" (95% CI {lo:+.3f} to {hi:+.3f}, paired t-test p = {p:.3g})" if n > 1 and np.isfinite(lo) and p is not None and np.isfinite(p) else "")
            + (" (identical in every pair)" if n > 1 and np.all(np.asarray(seeds_cmp["diffs"]) == 0) else ""))
     if boot_cmp is not None:
@@ -446,7 +446,7 @@ def describe_comparison(name_a:str, name_b:str, # baseline and compared variant 
     elif n < 2: txt += f"One {unit} cannot separate the variants from training noise: no conclusion."
     else:
         txt += f"No significant difference between {name_b} and {name_a}: the interval{'s' if boot_cmp else ''} cover{'' if boot_cmp else 's'} zero" + (" on at least one side" if boot_cmp and (seed_sig or excl(boot_cmp['ci'])) else "") + "."
-    if 1 < n < 6: txt += f" (With {n} seeds the Wilcoxon test cannot reach p < 0.05.)"
+    if 1 < n < 6: txt += f" (With {n} {unit}s the Wilcoxon test cannot reach p < 0.05.)"
     return txt
 
 # %% ../nbs/13_report.ipynb #d025b5d8
@@ -527,7 +527,13 @@ def summarise_experiment(experiment_dir:Union[str,Path], # reports/<experiment>
     if {"fusion=none", "fusion=sum"} <= set(main.variant):
         c = compare_variants(runs, "main", "fusion=none", "fusion=sum", n_bootstrap=n_bootstrap, seed=seed)
         out["comparisons"].append(c); out["headline"] = c
-        out["paragraphs"].append("Fusion (held-out identities). " + c["text"])
+        txt = "Fusion (held-out identities). " + c["text"]
+        best = float(main.groupby("variant")["video_auc"].mean().max())
+        if best < 0.6:
+            txt += (f" Neither variant learned to separate real from fake videos within this training budget (best mean video AUC "
+                    f"{best:.3f}, chance is 0.5), so this comparison says nothing about fusion; scale the runs up (more epochs, "
+                    f"--size paper, pretrained backbones) before reading it.")
+        out["paragraphs"].append(txt)
     paths = trained[trained.group == "paths"]
     if len(paths):
         fusion = paths.iloc[0]["name"].split("fusion-")[1].split("_")[0]
@@ -542,9 +548,9 @@ def summarise_experiment(experiment_dir:Union[str,Path], # reports/<experiment>
         lt = lomo.groupby(["holdout", "variant"])["heldout_auc"].agg(["mean", "std", "count"]).reset_index()
         out["lomo"] = lt.to_dict("records")
         if {"fusion=none", "fusion=sum"} <= set(lomo.variant):
-            c = compare_variants(runs, "lomo", "fusion=none", "fusion=sum", key=["holdout", "seed"], metric="heldout_auc", n_bootstrap=0, unit="family x seed pair")
+            c = compare_variants(runs, "lomo", "fusion=none", "fusion=sum", key=["holdout", "seed"], metric="heldout_auc", n_bootstrap=0, unit="(family, seed) pair")
             out["comparisons"].append(c)
-            out["paragraphs"].append("Unseen manipulations (leave one family out; pairs are family x seed). " + c["text"])
+            out["paragraphs"].append("Unseen manipulations (train on the other families, test on the held-out one). " + c["text"])
     base = runs[runs.kind == "baseline"]
     if len(base) and len(trained):
         b = float(base["video_auc"].iloc[0]); best = table[table.group != "baseline"].sort_values("video_auc", ascending=False).iloc[0]
