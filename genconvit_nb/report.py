@@ -457,6 +457,7 @@ def collect_runs(experiment_dir:Union[str,Path])->pd.DataFrame:
     rows = []
     for p in sorted(Path(experiment_dir).glob("*/metrics.json")):
         m = json.loads(p.read_text()); info = m.get("run", {})
+        if "thresholds" not in m or "video" not in m: continue   # not a run (e.g. the comparison's own metrics.json)
         row = dict(name=info.get("name", p.parent.name), group=info.get("group", ""), variant=info.get("variant", ""),
                    seed=info.get("seed"), holdout=info.get("holdout"), kind=info.get("kind", "train"), run_dir=str(p.parent),
                    threshold_video=m["thresholds"]["video"], n_test_videos=m.get("n_videos"), epochs=m.get("epochs"))
