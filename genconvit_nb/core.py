@@ -174,7 +174,7 @@ class LossConfig:
     ae_weight: float = _f(1.0, 0.0, help="weight of the ED reconstruction MSE")
     vae_weight: float = _f(1.0, 0.0, help="weight of the VAE reconstruction MSE + beta * KL")
     kl_beta: float = _f(1e-3, 0.0)
-    path_ce_weight: float = _f(0.0, 0.0, help="weight of each path's own cross-entropy")
+    path_ce_weight: float = _f(0.5, 0.0, help="weight of each path's own cross-entropy (0 lets one path stay confidently wrong under the mean-probability rule)")
 
 @dataclass
 class TrainConfig:
