@@ -236,18 +236,15 @@ def _frame_sets(ds)->list:
 def baseline_run(cfg:Config, # the run's config (data, eval, run_dir)
                  spec:Optional[RunSpec]=None)->dict:
     "Fit the trivial baseline on the training crops, predict val and test, write predictions, metrics.json and figures."
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
     from genconvit_nb.datasets import build_datasets
     from genconvit_nb.zoo import make_data_config
     out = cfg.run_dir; out.mkdir(parents=True, exist_ok=True)
     ds = build_datasets(cfg, make_data_config(32))   # the detectors' rows (splits, filters, frames per video); images read raw
-    from genconvit_nb.synthetic import crop_features
+    from genconvit_nb.synthetic import baseline_classifier, crop_features
     feats = lambda d: np.stack([crop_features(d.read_image(i)) for i in range(len(d))])
     train = _frame_sets(ds["train"])
     X, y = np.concatenate([feats(d) for d in train]), np.concatenate([d.labels for d in train])
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0, class_weight="balanced")).fit(X, y)
+    clf = baseline_classifier().fit(X, y)
     for name in ("val", "test"):
         d = ds[name]; df = d.df
         pd.DataFrame(dict(video_id=df.video_id, frame_index=df.frame_index, label=df.label, manipulation=df.manipulation, dataset=df.dataset,
