@@ -169,11 +169,42 @@ def video_info(path:Union[str,Path])->dict:
     return dict(n_frames=count_frames(path), n_frames_header=header, fps=fps, width=w, height=h, rotation=rot, codec=codec)
 
 # %% ../nbs/03a_preprocess.ipynb #20f60107
+_FAST_YUV = {"yuv420p": cv2.COLOR_YUV2RGB_I420}   # OpenCV's SIMD, multi-threaded converter for the common case
+_SKIPPABLE = {"h264", "hevc", "mpeg4", "mpeg1video", "mpeg2video"}  # decoders whose non-reference frames can be skipped exactly
+
 def _to_rgb(frame)->np.ndarray:
     "RGB uint8 array of a decoded frame, turned upright by its rotation metadata."
-    a = frame.to_ndarray(format="rgb24")
+    code = _FAST_YUV.get(frame.format.name)
+    if code is not None and frame.width % 2 == 0 and frame.height % 2 == 0:
+        a = cv2.cvtColor(frame.to_ndarray(), code)   # (h*3/2, w) planar -> (h, w, 3)
+    else: a = frame.to_ndarray(format="rgb24")
     rot = int(getattr(frame, "rotation", 0) or 0) % 360
     return np.ascontiguousarray(np.rot90(a, rot // 90)) if rot and rot % 90 == 0 else a
+
+def _packet_pts(path)->Optional[list]:
+    "Presentation timestamps of the video's packets, sorted (= presentation order); None when some are missing or repeated."
+    with _open_video(path) as c:
+        try: pts = [p.pts for p in c.demux(c.streams.video[0]) if p.size > 0]
+        except av.FFmpegError: return None
+    return None if any(p is None for p in pts) or len(set(pts)) != len(pts) else sorted(pts)
+
+def _decode_skipping(path, wanted:list, pts:list, threads:bool)->list:
+    "Frames `wanted` (presentation indices), skipping non-reference frames that are not wanted; stops at the last one."
+    want, out = {pts[i]: i for i in wanted}, {}
+    with _open_video(path) as c:
+        s = c.streams.video[0]; cc = s.codec_context
+        if threads: s.thread_type = "AUTO"
+        skip = "NONREF" if cc.name in _SKIPPABLE else "DEFAULT"
+        try:
+            for pkt in c.demux(s):
+                # read by the decoder (each frame thread copies it) when this packet is decoded
+                cc.skip_frame = "DEFAULT" if pkt.pts is None or pkt.pts in want else skip
+                for frame in pkt.decode():
+                    i = want.get(frame.pts)
+                    if i is not None and i not in out: out[i] = _to_rgb(frame)
+                if len(out) == len(want): break
+        except av.FFmpegError: pass   # the sequential path below reports it
+    return sorted(out.items())
 
 def _decode_at(path, wanted:set, threads:bool)->tuple:
     "Decode in order, keep frames whose presentation index is in `wanted`; return (kept, frames seen)."
@@ -196,11 +227,18 @@ def sample_frames(path:Union[str,Path], # video file
                   mode:str="linspace", # 'linspace' or 'stride'
                   stride:int=10, # step for 'stride'
                   threads:bool=True, # FFmpeg frame threading (turn off when many videos decode in parallel)
+                  skip:bool=True, # skip non-reference frames that are not wanted (exact; False: decode every frame up to the last)
                  )->list:
-    "`[(frame_index, rgb_uint8), ...]` decoding only up to the last wanted frame and converting only wanted ones."
+    "`[(frame_index, rgb_uint8), ...]`: decodes up to the last wanted frame, skipping what no wanted frame needs."
     total = count_frames(path)
     if total == 0: raise VideoReadError(f"{path}: the video has no frames")
     wanted = frame_indices(total, n, mode, stride)
+    if skip:
+        pts = _packet_pts(path)
+        if pts is not None and len(pts) == total:
+            out = _decode_skipping(path, wanted.tolist(), pts, threads)
+            if len(out) == len(wanted): return out
+    # sequential decoding: timestamps missing, or the decoder gave fewer frames than the index promised
     out, seen = _decode_at(path, set(wanted.tolist()), threads)
     if seen < total and len(out) < len(wanted):  # the index promised more frames than the decoder gave
         if seen == 0: raise VideoReadError(f"{path}: no frame could be decoded")
