@@ -56,9 +56,11 @@ def plan_ablation(seeds:Sequence[int]=(0, 1, 2), # training seeds of the main co
                   lomo_seeds:Sequence[int]=(0,), # seeds of each LOMO run
                   path_seeds:Optional[Sequence[int]]=None, # seeds of the ED-only / VAE-only runs (None: `seeds`)
                   path_fusion:str="sum", # the fusion the path ablation uses; its 'both' runs are the main runs
-                  baseline:bool=True # add the trivial baseline
+                  baseline:bool=True, # add the trivial baseline
+                  reference:Optional[str]=None, # a zoo model trained once on the same data: shows whether the budget can learn the benchmark
+                  reference_overrides:Sequence[str]=(), # its config overrides (model size, input size)
                  )->list:
-    "The default experiment: fusion none vs sum per seed, the path ablation, LOMO runs and the trivial baseline."
+    "The default experiment: fusion none vs sum per seed, the path ablation, LOMO runs, a reference model and the trivial baseline."
     runs = [RunSpec(f"main_fusion-{f}_seed{s}", "main", f"fusion={f}", s, [f"model.kwargs.fusion={f}", "model.kwargs.paths=both"])
             for f in ("none", "sum") for s in seeds]
     for p in ("ed", "vae"):
@@ -68,6 +70,9 @@ def plan_ablation(seeds:Sequence[int]=(0, 1, 2), # training seeds of the main co
         runs += [RunSpec(f"lomo_{_slug(fam)}_fusion-{f}_seed{s}", "lomo", f"fusion={f}", s,
                          [f"model.kwargs.fusion={f}", "model.kwargs.paths=both", f"data.holdout_manipulation={fam}"], holdout=fam)
                  for f in ("none", "sum") for s in lomo_seeds]
+    if reference:
+        runs.append(RunSpec(f"reference_{_slug(reference)}_seed{seeds[0] if len(seeds) else 0}", "reference", f"{reference} (reference)",
+                            seeds[0] if len(seeds) else 0, [f"model.name={reference}", *reference_overrides]))
     if baseline: runs.append(RunSpec("baseline_trivial", "baseline", "trivial baseline", seeds[0] if len(seeds) else 0, [], kind="baseline"))
     return runs
 
@@ -97,11 +102,11 @@ REPORT_SIZES = {
                   data=dict(batch_size=8, num_workers=0, frames_per_video=2, augment="none"),
                   train=dict(epochs=1, max_steps_per_epoch=2, lr=1e-3, scheduler="none", early_stopping_patience=None, amp="off"),
                   eval=dict(frames_per_video=2, n_bootstrap=20, batch_size=32)),
-    "tiny": dict(synthetic=dict(n_identities=24, videos_per_identity=2, n_frames=8, resolution=96, crop_size=64),
+    "tiny": dict(synthetic=dict(n_identities=40, videos_per_identity=2, n_frames=8, resolution=96, crop_size=64),
                  model=dict(size="tiny", kwargs=dict(img_size=64)),
-                 data=dict(batch_size=32, num_workers=0, frames_per_video=2, augment="light"),
-                 train=dict(epochs=4, max_steps_per_epoch=12, lr=1e-3, weight_decay=0.05, scheduler="cosine", warmup_epochs=0.5,
-                            early_stopping_patience=None, amp="off"),
+                 data=dict(batch_size=32, num_workers=0, frames_per_video=4, augment="light", balance=True),
+                 train=dict(epochs=6, max_steps_per_epoch=16, lr=1e-3, weight_decay=0.05, scheduler="cosine", warmup_epochs=0.5,
+                            early_stopping_patience=None, amp="off", monitor="val_auc"),
                  eval=dict(frames_per_video=6, n_bootstrap=500, batch_size=64)),
     "paper": dict(synthetic=dict(n_identities=60, videos_per_identity=3, n_frames=32, resolution=256, crop_size=224),
                   model=dict(size="paper", pretrained=True, kwargs=dict()),
@@ -517,7 +522,7 @@ def summarise_experiment(experiment_dir:Union[str,Path], # reports/<experiment>
     runs = collect_runs(experiment_dir)
     if runs.empty: raise FileNotFoundError(f"no finished runs (metrics.json) under {experiment_dir}")
     trained = runs[runs.kind != "baseline"]
-    rank = {"main": 0, "paths": 1, "zoo": 2, "baseline": 3}
+    rank = {"main": 0, "paths": 1, "reference": 2, "zoo": 3, "baseline": 4}
     table = variant_table(runs[runs.group.isin(list(rank))].sort_values(["group", "variant"], key=lambda c: c.map(rank) if c.name == "group" else c, kind="stable"))
     out = dict(experiment=Path(experiment_dir).name, n_runs=len(runs), runs=runs.drop(columns=["per_manipulation_auc"]).to_dict("records"),
                table=table.to_dict("records"), comparisons=[], paragraphs=[])
@@ -527,10 +532,16 @@ def summarise_experiment(experiment_dir:Union[str,Path], # reports/<experiment>
         out["comparisons"].append(c); out["headline"] = c
         txt = "Fusion (held-out identities). " + c["text"]
         best = float(main.groupby("variant")["video_auc"].mean().max())
+        ref = trained[trained.group == "reference"]
         if best < 0.6:
             txt += (f" Neither variant learned to separate real from fake videos within this training budget (best mean video AUC "
                     f"{best:.3f}, chance is 0.5), so this comparison says nothing about fusion; scale the runs up (more epochs, "
                     f"--size paper, pretrained backbones) before reading it.")
+            if len(ref):
+                r = ref.iloc[0]
+                txt += (f" The reference model {r['variant'].split(' ')[0]}, trained with the same data and budget, reaches {r['video_auc']:.3f}: "
+                        + ("the benchmark can be learned at this budget, so the limit is GenConViT trained from scratch in so few steps."
+                           if r["video_auc"] >= 0.6 else "it does not learn either, so the budget is too small for this benchmark."))
         out["paragraphs"].append(txt)
     paths = trained[trained.group == "paths"]
     if len(paths):
@@ -568,7 +579,7 @@ def summarise_experiment(experiment_dir:Union[str,Path], # reports/<experiment>
 def ablation_figures(experiment_dir:Union[str,Path], summary:dict, out_dir:Union[str,Path])->dict:
     "The comparison figures (variants by seed, confusion matrices, ROC/PR, per-manipulation AUC, training curves, LOMO)."
     runs = collect_runs(experiment_dir); out_dir = Path(out_dir); figs = {}
-    trained = runs[(runs.kind != "baseline") & runs.group.isin(["main", "paths", "zoo"])]
+    trained = runs[(runs.kind != "baseline") & runs.group.isin(["main", "paths", "reference", "zoo"])]
     if trained.empty: return figs
     order = list(dict.fromkeys(trained.variant))
     fig, ax = plt.subplots(figsize=(1.2 + 1.1 * len(order), 3.4))
@@ -714,6 +725,7 @@ def run_report(experiment:str="default", # 'default' (the fusion ablation) or 'z
                lomo_seeds:int=1, # seeds per LOMO run
                paths:bool=True, # add the ED-only / VAE-only runs
                models:Optional[Sequence[str]]=None, # zoo experiment: these models (None: every registered model)
+               reference:Optional[str]="two_stream", # default experiment: a zoo model trained once with the same budget (None: none)
                data_root:Optional[str]=None, # a prepared data root (None: the synthetic benchmark)
                overrides:Sequence[str]=(), # dotted config overrides for every run
                output_dir:Union[str,Path]="reports",
@@ -737,7 +749,10 @@ def run_report(experiment:str="default", # 'default' (the fusion ablation) or 'z
         from genconvit_nb.zoo import list_models
         plan = plan_zoo(models or list_models(), seed_list, base.model.size)
     else:
-        plan = plan_ablation(seed_list, families if lomo else (), list(range(base.seed, base.seed + lomo_seeds)), None if paths else [])
+        img = base.model.kwargs.get("img_size")   # the reference sees crops of GenConViT's input size
+        ref_ov = [f"model.size={zoo_size(reference, base.model.size)}", "model.kwargs={" + (f"img_size: {img}" if img else "") + "}"] if reference else []
+        plan = plan_ablation(seed_list, families if lomo else (), list(range(base.seed, base.seed + lomo_seeds)), None if paths else [],
+                             reference=reference, reference_overrides=ref_ov)
     exp_dir.mkdir(parents=True, exist_ok=True)
     base.update(dict(experiment=experiment, output_dir=str(out))).to_yaml(exp_dir/"config.yaml")
     atomic_write_text(exp_dir/"env.json", json.dumps(env_snapshot(), indent=1))
@@ -761,6 +776,7 @@ def report_cli(experiment:str="default", # 'default' (fusion ablation, paths, LO
                no_lomo:bool=False, # skip the leave-one-manipulation-out runs
                no_paths:bool=False, # skip the ED-only / VAE-only runs
                models:Param("zoo experiment: model names (default: every registered model)", str, nargs="*")=None,
+               reference:str="two_stream", # default experiment: a zoo model trained once with the same budget ('none': no reference run)
                data_root:str=None, # a prepared data root with manifest.csv (default: the synthetic benchmark)
                set:Param("config overrides for every run, e.g. train.epochs=8 data.batch_size=64", str, nargs="*")=None,
                output_dir:str="reports", # reports/<experiment>/<run>/ and the index page
@@ -771,6 +787,6 @@ def report_cli(experiment:str="default", # 'default' (fusion ablation, paths, LO
                keep_checkpoints:bool=False, # keep last.pt and optimiser state (default: best.pt weights only)
               ):
     "Run an experiment and write its report (reports/index.html for the default experiment)."
-    s = run_report(experiment, size, seeds, not no_lomo, lomo_seeds, not no_paths, models, data_root, set or (),
+    s = run_report(experiment, size, seeds, not no_lomo, lomo_seeds, not no_paths, models, None if reference == "none" else reference, data_root, set or (),
                    output_dir, jobs, threads, not inline, force, keep_checkpoints)
     if any(r["status"] == "failed" for r in s["status"]): sys.exit(1)
