@@ -69,6 +69,9 @@ class VideoPredictor:
         self.model, self.cfg, self.aggregation, self.threshold, self.batch_size = model.eval(), preprocess or PreprocessConfig(), aggregation, threshold, batch_size
         self.device = next(model.parameters()).device
         self.amp = amp_settings(self.device, amp)
+        # NHWC on CUDA: convolutions run faster in that layout under autocast (same numbers)
+        self.fmt = torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
+        if self.fmt is torch.channels_last: self.model.to(memory_format=self.fmt)
         self.transform = build_transforms(model.data_config)   # the evaluation transform: no augmentation
         self._local = threading.local()
 
@@ -86,7 +89,7 @@ class VideoPredictor:
         out = []
         with torch.inference_mode():
             for i in range(0, len(crops), self.batch_size):
-                x = torch.stack([self.transform(c) for c in crops[i:i + self.batch_size]]).to(self.device)
+                x = torch.stack([self.transform(c) for c in crops[i:i + self.batch_size]]).to(self.device).contiguous(memory_format=self.fmt)
                 with self.amp.autocast(): logits = self.model(x)["logits"]
                 out.append(logits.float().softmax(-1)[:, FAKE].cpu().numpy())
         return np.concatenate(out) if out else np.zeros(0)
