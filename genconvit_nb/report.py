@@ -25,12 +25,13 @@ from .evaluate import (aggregate_videos, binary_metrics, evaluate_predictions, p
                                    plot_gradcam)
 
 # %% auto #0
-__all__ = ['REPORT_SIZES', 'KERNEL', 'HEADLINE', 'RunSpec', 'plan_ablation', 'zoo_size', 'plan_zoo', 'report_config',
-           'ensure_data', 'run_figures', 'evaluate_model', 'evaluate_run', 'train_run', 'slim_checkpoints',
-           'baseline_run', 'experiments_dir', 'kernel_name', 'export_html', 'execute_notebook', 'run_one', 'run_plan',
-           'summarise_seeds', 'paired_comparison', 'paired_bootstrap', 'describe_comparison', 'collect_runs',
-           'variant_table', 'video_predictions', 'compare_variants', 'summarise_experiment', 'ablation_figures',
-           'render_index', 'write_index', 'index_path', 'build_comparison', 'run_report', 'report_cli']
+__all__ = ['REPORT_SIZES', 'KERNEL', 'HEADLINE', 'LEARNED_AUC', 'RunSpec', 'plan_ablation', 'zoo_size', 'plan_zoo',
+           'report_config', 'ensure_data', 'run_figures', 'evaluate_model', 'evaluate_run', 'train_run',
+           'slim_checkpoints', 'baseline_run', 'experiments_dir', 'kernel_name', 'export_html', 'execute_notebook',
+           'run_one', 'run_plan', 'summarise_seeds', 'paired_comparison', 'paired_bootstrap', 'describe_comparison',
+           'collect_runs', 'variant_table', 'video_predictions', 'compare_variants', 'summarise_experiment',
+           'ablation_figures', 'render_index', 'write_index', 'index_path', 'build_comparison', 'run_report',
+           'report_cli']
 
 # %% ../nbs/13_report.ipynb #74f63a46
 @dataclass
@@ -70,10 +71,11 @@ def plan_ablation(seeds:Sequence[int]=(0, 1, 2), # training seeds of the main co
         runs += [RunSpec(f"lomo_{_slug(fam)}_fusion-{f}_seed{s}", "lomo", f"fusion={f}", s,
                          [f"model.kwargs.fusion={f}", "model.kwargs.paths=both", f"data.holdout_manipulation={fam}"], holdout=fam)
                  for f in ("none", "sum") for s in lomo_seeds]
+    s0 = seeds[0] if len(seeds) else 0
     if reference:
-        runs.append(RunSpec(f"reference_{_slug(reference)}_seed{seeds[0] if len(seeds) else 0}", "reference", f"{reference} (reference)",
-                            seeds[0] if len(seeds) else 0, [f"model.name={reference}", *reference_overrides]))
-    if baseline: runs.append(RunSpec("baseline_trivial", "baseline", "trivial baseline", seeds[0] if len(seeds) else 0, [], kind="baseline"))
+        runs.append(RunSpec(f"reference_{_slug(reference)}_seed{s0}", "reference", f"{reference} (reference)", s0,
+                            [f"model.name={reference}", *reference_overrides]))
+    if baseline: runs.append(RunSpec("baseline_trivial", "baseline", "trivial baseline", s0, [], kind="baseline"))
     return runs
 
 def zoo_size(name:str, # a registered model
@@ -516,6 +518,8 @@ def compare_variants(runs:pd.DataFrame, group:str, a:str, b:str, # baseline and 
     out["text"] = describe_comparison(a, b, out["seeds"], out["bootstrap"], label, unit)
     return out
 
+LEARNED_AUC = 0.6   # mean video AUC below which the report says a variant did not learn
+
 def summarise_experiment(experiment_dir:Union[str,Path], # reports/<experiment>
                          n_bootstrap:int=1000, seed:int=0)->dict:
     "The numbers of an experiment's report: variant table, paired comparisons, LOMO table, baseline, paragraphs."
@@ -533,7 +537,7 @@ def summarise_experiment(experiment_dir:Union[str,Path], # reports/<experiment>
         txt = "Fusion (held-out identities). " + c["text"]
         best = float(main.groupby("variant")["video_auc"].mean().max())
         ref = trained[trained.group == "reference"]
-        if best < 0.6:
+        if best < LEARNED_AUC:
             txt += (f" Neither variant learned to separate real from fake videos within this training budget (best mean video AUC "
                     f"{best:.3f}, chance is 0.5), so this comparison says nothing about fusion; scale the runs up (more epochs, "
                     f"--size paper, pretrained backbones) before reading it.")
@@ -541,7 +545,7 @@ def summarise_experiment(experiment_dir:Union[str,Path], # reports/<experiment>
                 r = ref.iloc[0]
                 txt += (f" The reference model {r['variant'].split(' ')[0]}, trained with the same data and budget, reaches {r['video_auc']:.3f}: "
                         + ("the benchmark can be learned at this budget, so the limit is GenConViT trained from scratch in so few steps."
-                           if r["video_auc"] >= 0.6 else "it does not learn either, so the budget is too small for this benchmark."))
+                           if r["video_auc"] >= LEARNED_AUC else "it does not learn either, so the budget is too small for this benchmark."))
         out["paragraphs"].append(txt)
     paths = trained[trained.group == "paths"]
     if len(paths):
@@ -737,6 +741,9 @@ def run_report(experiment:str="default", # 'default' (the fusion ablation) or 'z
                log=print)->dict:
     "Plan, run and collect an experiment; returns the comparison summary plus the run table."
     t0 = time.perf_counter()
+    if reference and experiment != "zoo":
+        from genconvit_nb.zoo import list_models
+        if reference not in list_models(): raise ValueError(f"reference={reference!r} is not a registered model; choose one of {list_models()} or None")
     base = report_config(size, data_root, overrides)
     out = resolve_path(output_dir); exp_dir = out/experiment
     root = ensure_data(base)
