@@ -79,7 +79,7 @@ class VideoPredictor:
         if not hasattr(self._local, "det"): self._local.det = get_face_detector(self.cfg.detector, max_side=self.cfg.detect_max_side)
         return self._local.det
 
-    def _faces(self, path:Path, threads:bool)->tuple:
+    def _faces(self, path:Path, threads:Optional[bool])->tuple:
         faces, info = extract_faces(path, self.cfg, self._detector(), threads=threads)
         return [f["crop"] for f in faces], info["n_sampled"]
 
@@ -108,11 +108,12 @@ class VideoPredictor:
                 show_progress:bool=True)->Iterator[dict]:
         "Yield one result row per video, in input order."
         videos = [Path(v) for v in videos]
+        threads = None if workers <= 1 else False   # parallel videos: no frame threads inside each
         with cf.ThreadPoolExecutor(max(workers, 1)) as ex:
             ahead = max(workers, 1) + 1
-            futs = [ex.submit(self._faces, v, workers <= 1) for v in videos[:ahead]]
+            futs = [ex.submit(self._faces, v, threads) for v in videos[:ahead]]
             for i, v in enumerate(progress(videos, desc="videos", unit="video", disable=not show_progress or None)):
-                if i + ahead < len(videos): futs.append(ex.submit(self._faces, videos[i + ahead], workers <= 1))
+                if i + ahead < len(videos): futs.append(ex.submit(self._faces, videos[i + ahead], threads))
                 yield self._row(v, futs[i])
 
 # %% ../nbs/12_predict.ipynb #174786a1

@@ -181,29 +181,30 @@ def _to_rgb(frame)->np.ndarray:
     rot = int(getattr(frame, "rotation", 0) or 0) % 360
     return np.ascontiguousarray(np.rot90(a, rot // 90)) if rot and rot % 90 == 0 else a
 
-def _packet_pts(path)->Optional[list]:
-    "Presentation timestamps of the video's packets, sorted (= presentation order); None when some are missing or repeated."
-    with _open_video(path) as c:
-        try: pts = [p.pts for p in c.demux(c.streams.video[0]) if p.size > 0]
-        except av.FFmpegError: return None
-    return None if any(p is None for p in pts) or len(set(pts)) != len(pts) else sorted(pts)
+def _packet_pts(c)->tuple:
+    "(packets with data, their presentation timestamps sorted = presentation order) of an open video; pts None when some are missing or repeated."
+    try: pts = [p.pts for p in c.demux(c.streams.video[0]) if p.size > 0]
+    except av.FFmpegError: return 0, None
+    return len(pts), (sorted(pts) if None not in pts and len(set(pts)) == len(pts) else None)
 
-def _decode_skipping(path, wanted:list, pts:list, threads:bool)->list:
-    "Frames `wanted` (presentation indices), skipping non-reference frames that are not wanted; stops at the last one."
+def _threading(s, threads:bool):
+    if threads: s.thread_type = "AUTO"
+
+def _decode_skipping(c, wanted:list, pts:list, threads:bool)->list:
+    "Frames `wanted` (presentation indices) of the open video `c`, from its start, skipping non-reference frames that are not wanted."
     want, out = {pts[i]: i for i in wanted}, {}
-    with _open_video(path) as c:
-        s = c.streams.video[0]; cc = s.codec_context
-        if threads: s.thread_type = "AUTO"
-        skip = "NONREF" if cc.name in _SKIPPABLE else "DEFAULT"
-        try:
-            for pkt in c.demux(s):
-                # read by the decoder (each frame thread copies it) when this packet is decoded
-                cc.skip_frame = "DEFAULT" if pkt.pts is None or pkt.pts in want else skip
-                for frame in pkt.decode():
-                    i = want.get(frame.pts)
-                    if i is not None and i not in out: out[i] = _to_rgb(frame)
-                if len(out) == len(want): break
-        except av.FFmpegError: pass   # the sequential path below reports it
+    s = c.streams.video[0]; cc = s.codec_context
+    _threading(s, threads)
+    skip = "NONREF" if cc.name in _SKIPPABLE else "DEFAULT"
+    try:
+        for pkt in c.demux(s):
+            # read by the decoder (each frame thread copies it) when this packet is decoded
+            cc.skip_frame = "DEFAULT" if pkt.pts is None or pkt.pts in want else skip
+            for frame in pkt.decode():
+                i = want.get(frame.pts)
+                if i is not None and i not in out: out[i] = _to_rgb(frame)
+            if len(out) == len(want): break
+    except av.FFmpegError: pass   # the sequential path below reports it
     return sorted(out.items())
 
 def _decode_at(path, wanted:set, threads:bool)->tuple:
@@ -211,7 +212,7 @@ def _decode_at(path, wanted:set, threads:bool)->tuple:
     out, i, last = [], 0, max(wanted)
     with _open_video(path) as c:
         s = c.streams.video[0]
-        if threads: s.thread_type = "AUTO"
+        _threading(s, threads)
         try:
             for frame in c.decode(s):
                 if i in wanted: out.append((i, _to_rgb(frame)))
@@ -222,23 +223,37 @@ def _decode_at(path, wanted:set, threads:bool)->tuple:
             warnings.warn(f"{path}: decoding stopped at frame {i} ({e}); keeping {len(out)} frames")
     return out, i
 
+def _skipping_pass(path, n:int, mode:str, stride:int, threads:bool)->tuple:
+    "(frame count, frames or None): one open of the file reads the packets' timestamps, seeks back and decodes with skipping."
+    with _open_video(path) as c:
+        s = c.streams.video[0]
+        total = len(s.index_entries)
+        n_pkts, pts = _packet_pts(c)
+        total = total or n_pkts
+        if not total or pts is None or len(pts) != total: return total, None
+        wanted = frame_indices(total, n, mode, stride).tolist()
+        try: c.seek(pts[0], backward=True, stream=s)   # back to the first keyframe; no second open (~25 ms for 1080p)
+        except av.FFmpegError: return total, None
+        out = _decode_skipping(c, wanted, pts, threads)
+    return total, (out if len(out) == len(wanted) else None)
+
 def sample_frames(path:Union[str,Path], # video file
                   n:int=32, # frames wanted
                   mode:str="linspace", # 'linspace' or 'stride'
                   stride:int=10, # step for 'stride'
-                  threads:bool=True, # FFmpeg frame threading (turn off when many videos decode in parallel)
+                  threads:Optional[bool]=None, # FFmpeg frame threading; None: only when every frame is decoded (see above)
                   skip:bool=True, # skip non-reference frames that are not wanted (exact; False: decode every frame up to the last)
                  )->list:
     "`[(frame_index, rgb_uint8), ...]`: decodes up to the last wanted frame, skipping what no wanted frame needs."
-    total = count_frames(path)
-    if total == 0: raise VideoReadError(f"{path}: the video has no frames")
-    wanted = frame_indices(total, n, mode, stride)
+    total = None
     if skip:
-        pts = _packet_pts(path)
-        if pts is not None and len(pts) == total:
-            out = _decode_skipping(path, wanted.tolist(), pts, threads)
-            if len(out) == len(wanted): return out
-    # sequential decoding: timestamps missing, or the decoder gave fewer frames than the index promised
+        total, out = _skipping_pass(path, n, mode, stride, bool(threads))
+        if out: return out
+    total = total or count_frames(path)
+    if total == 0: raise VideoReadError(f"{path}: the video has no frames")
+    # sequential decoding: no skipping, timestamps missing, or the decoder gave fewer frames than the index promised
+    wanted = frame_indices(total, n, mode, stride)
+    threads = threads is not False
     out, seen = _decode_at(path, set(wanted.tolist()), threads)
     if seen < total and len(out) < len(wanted):  # the index promised more frames than the decoder gave
         if seen == 0: raise VideoReadError(f"{path}: no frame could be decoded")
@@ -420,7 +435,7 @@ class NoFaceError(RuntimeError):
 def extract_faces(video_path:Union[str,Path], # the video
                   cfg:Optional[PreprocessConfig]=None, # frames, sampling, faces, margin, crop size
                   detector:Optional[FaceDetector]=None, # default: `get_face_detector(cfg.detector)`
-                  threads:bool=True, # FFmpeg frame threading
+                  threads:Optional[bool]=None, # FFmpeg frame threading (None: as `sample_frames` chooses)
                  )->tuple:
     "`(faces, info)`: a list of dicts (frame_index, face_index, track_id, box, score, crop[, landmarks]) and the sampling info."
     cfg = cfg or PreprocessConfig()
@@ -450,7 +465,7 @@ def process_video(video:dict, # one row of a video table (see `VIDEO_COLUMNS`)
                   out_root:Union[str,Path], # data root: crops go under `crops/`
                   cfg:Optional[PreprocessConfig]=None,
                   detector:Optional[FaceDetector]=None,
-                  threads:bool=True,
+                  threads:Optional[bool]=None,
                  )->pd.DataFrame:
     "Write one video's face crops; return its manifest rows."
     cfg = cfg or PreprocessConfig(); out_root = Path(out_root)
@@ -480,7 +495,7 @@ def _worker_init():
     import torch
     torch.set_num_threads(1); cv2.setNumThreads(1)
 
-def _run_one(video:dict, out_root:str, cfg_dict:dict, part:str, boxes:Optional[pd.DataFrame], threads:bool)->tuple:
+def _run_one(video:dict, out_root:str, cfg_dict:dict, part:str, boxes:Optional[pd.DataFrame], threads:Optional[bool])->tuple:
     "Process one video in a worker; return (video_id, n_rows, error or None)."
     cfg = PreprocessConfig.from_dict(cfg_dict)
     try:
@@ -528,7 +543,7 @@ def preprocess_videos(videos:pd.DataFrame, # video table: video_path, video_id, 
         raise ValueError(f"boxes table needs columns video_id, frame_index, box; has {list(boxes.columns)}")
     by_video = dict(tuple(boxes.groupby("video_id"))) if boxes is not None else {}
     errors, workers = {}, min(cfg.workers, len(todo))
-    args = [(r, str(out_root), cfg.to_dict(), str(part_of[r["video_id"]]), by_video.get(r["video_id"]), workers <= 1) for r in todo]
+    args = [(r, str(out_root), cfg.to_dict(), str(part_of[r["video_id"]]), by_video.get(r["video_id"]), None if workers <= 1 else False) for r in todo]
     bar = progress(total=len(todo), desc="videos", unit="video")
     if workers <= 1:
         results = (_run_one(*a) for a in args)
