@@ -24,7 +24,7 @@ __all__ = ['GPU_PEAK_TFLOPS', 'DETECTOR_SETTINGS', 'MODES', 'SECTIONS', 'measure
            'bench_preprocess', 'train_step_fn', 'available_memory_gib', 'training_memory_gib', 'bench_train_step',
            'bench_trainer_overhead', 'bench_optimizer_step', 'bench_train', 'infer_fn', 'bench_infer',
            'bench_inference', 'bench_e2e', 'torch_profile', 'python_profile', 'bench_profile', 'check_fast_paths',
-           'run_benchmarks', 'bench_cli']
+           'cpu_usage', 'others_share', 'run_benchmarks', 'bench_cli']
 
 # %% ../nbs/14_bench.ipynb #6617868b
 def _sync(device)->Callable:
@@ -156,7 +156,7 @@ class Results:
                  f"- device: {env.get('device', self.device)}; torch {env.get('packages', {}).get('torch')}, timm {env.get('packages', {}).get('timm')}, python {env.get('python')}",
                  f"- git commit: {env.get('commit')}{' (uncommitted changes)' if env.get('dirty') else ''}; taken {env.get('time_utc')}",
                  f"- machine load: {m.get('loadavg_start')} at start, {m.get('loadavg_end')} at the end, {m.get('cpu_count')} cores; "
-                 f"contended: {m.get('contended')}", f"- command: `{m.get('command', '')}`; {m.get('wall_s', 0):.0f} s in all", ""]
+                 f"other processes' CPU share during the run: {m.get('others_cpu_share')}; contended: {m.get('contended')}", f"- command: `{m.get('command', '')}`; {m.get('wall_s', 0):.0f} s in all", ""]
         lines += [f"Each figure: median of the timed runs after warm-up (see the JSON for min/max and run counts).", ""]
         for section in dict.fromkeys(f["section"] for f in self.figures):
             lines += [f"## {section}", "", "| figure | value | unit | parameters |", "|---|---:|---|---|"]
@@ -614,6 +614,22 @@ def check_fast_paths(res:Results)->dict:
     res.meta["fast_paths"] = facts
     return facts
 
+# %% ../nbs/14_bench.ipynb #a5a0f9cc
+def cpu_usage()->dict:
+    "CPU seconds used so far: the whole machine busy (`/proc/stat`; None off Linux) and this process with its waited-for children."
+    own = sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
+    try:
+        with open("/proc/stat") as f: v = [int(x) for x in f.readline().split()[1:9]]
+        busy = (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")   # all but idle and iowait
+    except (OSError, ValueError, IndexError): busy = None
+    return dict(busy_s=busy, own_s=own)
+
+def others_share(u0:dict, u1:dict, wall_s:float)->Optional[float]:
+    "Share of the machine's CPU capacity that other processes used between two `cpu_usage` readings."
+    if u0["busy_s"] is None or u1["busy_s"] is None or wall_s <= 0: return None
+    other = (u1["busy_s"] - u0["busy_s"]) - (u1["own_s"] - u0["own_s"])
+    return min(1.0, max(0.0, other) / (wall_s * (os.cpu_count() or 1)))
+
 # %% ../nbs/14_bench.ipynb #d3f96841
 SECTIONS = ("preprocess", "train", "inference", "e2e", "profile")
 
@@ -630,7 +646,7 @@ def run_benchmarks(only:Union[str,Sequence[str],None]=None, # sections (comma-se
                    device:str="auto", # 'auto', 'cpu', 'cuda', ...
                    repeats:Optional[int]=None, # timed runs per figure (default 5, quick 2)
                    compile:Optional[bool]=None, # torch.compile variants (default: CUDA only)
-                   contended:Optional[bool]=None, # mark the machine as busy (default: load average above the core count / 2)
+                   contended:Optional[bool]=None, # mark the machine as busy (default: load before the run above half the cores, or others used over 15% of the CPUs during it)
                    stem:Optional[str]=None, # result file stem (default: device slug, '-quick' in quick mode)
                    cache_dir:Union[str,Path]="data/bench", # rendered test clips
                    command:str="", # how the suite was started (recorded)
@@ -641,7 +657,7 @@ def run_benchmarks(only:Union[str,Sequence[str],None]=None, # sections (comma-se
     load0 = os.getloadavg()
     res = Results(device_slug(dev), quick, dict(device_slug=device_slug(dev), sections=sections, repeats=repeats, cpu_count=os.cpu_count(),
                   torch_threads=torch.get_num_threads(), loadavg_start=[round(v, 2) for v in load0], command=command, env=env_snapshot()))
-    t0 = time.perf_counter(); work = Path(tempfile.mkdtemp(prefix="genconvit-bench-"))
+    t0, u0 = time.perf_counter(), cpu_usage(); work = Path(tempfile.mkdtemp(prefix="genconvit-bench-"))
     check_fast_paths(res)
     runners = dict(preprocess=lambda: bench_preprocess(res, quick, repeats, work, cache_dir),
                    train=lambda: bench_train(res, quick, repeats, dev, compile, work),
@@ -659,10 +675,13 @@ def run_benchmarks(only:Union[str,Sequence[str],None]=None, # sections (comma-se
             if out_dir is not None: res.save(out_dir, stem)   # an interrupted run still leaves the sections it finished
     finally: shutil.rmtree(work, ignore_errors=True)
     if dev.type != "cuda": res.notes.append("No GPU was available to this run: no GPU figures were taken; the GPU targets are recorded as not measured.")
-    load1 = os.getloadavg()
-    res.meta.update(wall_s=time.perf_counter() - t0, loadavg_end=[round(v, 2) for v in load1],
-                    contended=bool(contended) if contended is not None else max(load0[0], load1[0]) > (os.cpu_count() or 1) / 2)
-    if res.meta["contended"]: res.notes.append(f"Contended machine (load average {res.meta['loadavg_start']} -> {res.meta['loadavg_end']} on {os.cpu_count()} cores): figures are indicative only.")
+    wall, load1 = time.perf_counter() - t0, os.getloadavg()
+    others = others_share(u0, cpu_usage(), wall)
+    busy = load0[0] > (os.cpu_count() or 1) / 2 or (others is not None and others > 0.15)
+    res.meta.update(wall_s=wall, loadavg_end=[round(v, 2) for v in load1], others_cpu_share=None if others is None else round(others, 3),
+                    contended=bool(contended) if contended is not None else busy)
+    if res.meta["contended"]: res.notes.append(f"Contended machine (load average {res.meta['loadavg_start']} at the start on {os.cpu_count()} cores, "
+                                               f"other processes used {'?' if others is None else f'{100 * others:.0f}%'} of the CPUs during the run): figures are indicative only.")
     if out_dir is not None:
         js, md = res.save(out_dir, stem); log(f"bench: wrote {js} and {md}")
     return res
@@ -675,7 +694,7 @@ def bench_cli(only:str=None, # sections, comma-separated: preprocess, train, inf
               device:str="auto", # auto, cpu, cuda, cuda:1, ...
               repeats:int=None, # timed runs per figure (default 5, quick 2)
               compile:store_true=False, # also the torch.compile modes on CPU (on CUDA they always run)
-              contended:store_true=False, # mark the machine as busy (else judged from the load average)
+              contended:store_true=False, # mark the machine as busy (else judged from the load and other processes' CPU use)
               stem:str=None, # result file stem (default: the device, e.g. 'cpu' or 'nvidia-h100-80gb-hbm3')
              ):
     "Run the benchmark suite; write <out>/<device>.json and <device>.md and print the tables."
