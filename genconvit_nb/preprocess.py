@@ -147,11 +147,16 @@ def _open_video(path:Union[str,Path]):
     if not c.streams.video: c.close(); raise VideoReadError(f"{path}: no video stream")
     return c
 
+def _index_count(s)->int:
+    "Frames in the stream's sample index (mp4/mov, AVI); 0 when there is none or it lists only keyframes (Matroska/WebM cues)."
+    e = s.index_entries
+    return len(e) if len(e) > 1 and not all(x.is_keyframe for x in e) else 0
+
 def count_frames(path:Union[str,Path])->int:
     "Exact frame count without decoding: the container's sample index, else a count of demuxed packets."
     with _open_video(path) as c:
         s = c.streams.video[0]
-        n = len(s.index_entries)
+        n = _index_count(s)
         if n: return n
         try: return sum(1 for p in c.demux(s) if p.size > 0)
         except av.FFmpegError as e: raise VideoReadError(f"{path}: cannot read packets ({e})") from None
@@ -227,9 +232,8 @@ def _skipping_pass(path, n:int, mode:str, stride:int, threads:bool)->tuple:
     "(frame count, frames or None): one open of the file reads the packets' timestamps, seeks back and decodes with skipping."
     with _open_video(path) as c:
         s = c.streams.video[0]
-        total = len(s.index_entries)
         n_pkts, pts = _packet_pts(c)
-        total = total or n_pkts
+        total = _index_count(s) or n_pkts
         if not total or pts is None or len(pts) != total: return total, None
         wanted = frame_indices(total, n, mode, stride).tolist()
         try: c.seek(pts[0], backward=True, stream=s)   # back to the first keyframe; no second open (~25 ms for 1080p)
