@@ -333,12 +333,19 @@ def _run_dir(self)->Path:
 Config.run_dir = property(_run_dir)
 
 # %% ../nbs/00_core.ipynb #78c19df4
+def _umask()->int:
+    "The process umask, read without changing it where /proc allows."
+    with contextlib.suppress(OSError, StopIteration, ValueError):
+        with open("/proc/self/status") as f: return int(next(l for l in f if l.startswith("Umask:")).split()[1], 8)
+    u = os.umask(0o022); os.umask(u); return u
+
 @contextlib.contextmanager
 def atomic_write(path:Union[str,Path], mode:str="wb"):
     "Open a temporary sibling of `path` for writing; on success it replaces `path`, on error it is removed."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())   # mkstemp makes 0600
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush(); os.fsync(f.fileno())
