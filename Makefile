@@ -11,7 +11,7 @@ KERNEL := genconvit-nb
 PIP_TORCH := $(if $(TORCH_INDEX_URL),--extra-index-url $(TORCH_INDEX_URL),)
 REPORT_ARGS ?=
 
-.PHONY: install report report-zoo test lab export clean-nbs lock bench clean-venv
+.PHONY: install report report-zoo test docs readme lab export clean-nbs lock bench clean-venv
 
 install: $(STAMP)
 
@@ -34,6 +34,16 @@ report-zoo: $(STAMP)
 
 test: $(STAMP)
 	@VENV=$(VENV) bash .ci/run-tests
+
+# The documentation site from the notebooks -> _docs/index.html (offline; nbdev's processing, rendered by Sphinx).
+# `nbdev_docs` builds nbdev's own quarto site instead, where quarto is installed.
+docs: $(STAMP)
+	HF_HUB_OFFLINE=1 GENCONVIT_PROGRESS=0 $(PY) .ci/docs.py build
+	$(PY) .ci/docs.py check
+
+# README.md is generated from nbs/index.ipynb (CI fails when they disagree).
+readme: $(STAMP)
+	$(PY) .ci/docs.py readme
 
 bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/genconvit-bench $(BENCH_ARGS)

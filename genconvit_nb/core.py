@@ -109,7 +109,7 @@ def _f(default, lo=None, hi=None, help=""):
 # %% ../nbs/00_core.ipynb #edcfe9e5
 @dataclass
 class SyntheticConfig:
-    "The built-in synthetic deepfake video benchmark (see `genconvit_nb.synthetic`)."
+    "The built-in synthetic deepfake video benchmark (see `genconvit_nb.benchmark`)."
     n_identities: int = _f(24, 3, help="identities; splits are disjoint by identity")
     videos_per_identity: int = _f(2, 1, help="real videos per identity")
     n_frames: int = _f(16, 1, help="frames per video")
@@ -159,10 +159,10 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    "Which zoo model and its constructor arguments (`genconvit_nb.zoo.get_model`)."
-    name: str = "genconvit"
-    size: str = "tiny"
-    pretrained: Union[bool, str] = _f(False, help="True: timm weights; a path: a local weights file")
+    "Which registered model and its constructor arguments (`genconvit_nb.models.get_model`), checked against them when a run is set up."
+    name: str = _f("genconvit_tiny", help="a registered model (`genconvit_nb.models.list_models()`)")
+    size: Optional[str] = _f(None, help="the preset of a model that takes one (e.g. swin_transformer: tiny); None: the model's default")
+    pretrained: Union[bool, str] = _f(False, help="False: random init; True: timm hub weights; 'sbi': the project's shipped backbones; a path: a weights file")
     num_classes: int = _f(2, 2, 2)
     dropout_rate: float = _f(0.5, 0.0, 1.0)
     kwargs: dict = _f(dict, help="architecture-specific arguments, e.g. {fusion: sum, paths: both}")

@@ -188,6 +188,12 @@ def _split(df:pd.DataFrame, name:str, what:str, cfg:Config, path:Path)->pd.DataF
                          f"manipulations={d.manipulations}, holdout_manipulation={d.holdout_manipulation!r}) in {path}")
     return df
 
+def _eval_set(fd:FrameDataset, cfg:Config)->Dataset:
+    "An evaluation split as is; with `data.sbi` and no fakes in it, its reals paired with fixed self-blends (so AUC is defined)."
+    if not cfg.data.sbi or (fd.labels == FAKE).any(): return fd
+    from genconvit_nb.sbi import SelfBlendedDataset
+    return SelfBlendedDataset(fd, augment=False, seed=cfg.seed)
+
 def build_datasets(cfg:Config, # the run's config (its `data` and `eval` sections)
                    data_config:dict, # the model's data config
                   )->dict:
@@ -213,7 +219,7 @@ def build_datasets(cfg:Config, # the run's config (its `data` and `eval` section
         train = TrainingSet(parts_train)
     else: train = fd(tr, augment=d.augment, train=True)
     k = cfg.eval.frames_per_video
-    return dict(train=train, val=fd(sample_frames(parts["val"], k)), test=fd(sample_frames(parts["test"], k)))
+    return dict(train=train, val=_eval_set(fd(sample_frames(parts["val"], k)), cfg), test=_eval_set(fd(sample_frames(parts["test"], k)), cfg))
 
 # %% ../nbs/02b_datasets.ipynb #349432ef
 def balanced_sampler(labels:Sequence[int], # one label per dataset index

@@ -126,7 +126,7 @@ def report_config(size:str="tiny", # a key of REPORT_SIZES
     if size not in REPORT_SIZES: raise ValueError(f"report size {size!r} is not one of {list(REPORT_SIZES)}")
     cfg = (Config.from_yaml(config_file) if config_file else Config()).update(REPORT_SIZES[size])
     if data_root is None:  # the synthetic benchmark's own cache folder for these parameters (as genconvit-synth uses)
-        from genconvit_nb.synthetic import default_root
+        from genconvit_nb.benchmark import default_root
         root = default_root(cfg.update(overrides=[o for o in overrides if o.startswith("synthetic.")]).synthetic)
         data_root = str(root.relative_to(project_root())) if root.is_relative_to(project_root()) else str(root)
     return cfg.update(dict(data=dict(root=str(data_root))), overrides=list(overrides))
@@ -141,9 +141,9 @@ def ensure_data(cfg:Config)->Path:
     with open(root.parent/f".{root.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)   # concurrent runs (or test notebooks) wait for one generator
         if (root/cfg.data.manifest).exists(): return root
-        if root.exists() and any(root.iterdir()) and not (root/"synthetic.yaml").exists():  # an interrupted synthetic run resumes
+        if root.exists() and any(root.iterdir()) and not (root/"benchmark.json").exists():  # an interrupted synthetic run resumes
             raise FileNotFoundError(f"data root {root} has no {cfg.data.manifest}; prepare it with genconvit-preprocess (or point data.root elsewhere)")
-        from genconvit_nb.synthetic import generate_synthetic
+        from genconvit_nb.benchmark import generate_synthetic
         generate_synthetic(cfg.synthetic, root, workers=min(2, os.cpu_count() or 1))
     if not (root/cfg.data.manifest).exists(): raise RuntimeError(f"generating the synthetic benchmark in {root} wrote no {cfg.data.manifest}")
     return root
@@ -247,7 +247,7 @@ def baseline_run(cfg:Config, # the run's config (data, eval, run_dir)
     from genconvit_nb.zoo import make_data_config
     out = cfg.run_dir; out.mkdir(parents=True, exist_ok=True)
     ds = build_datasets(cfg, make_data_config(32))   # the detectors' rows (splits, filters, frames per video); images read raw
-    from genconvit_nb.synthetic import baseline_classifier, crop_features
+    from genconvit_nb.benchmark import baseline_classifier, crop_features
     feats = lambda d: np.stack([crop_features(d.read_image(i)) for i in range(len(d))])
     train = _frame_sets(ds["train"])
     X, y = np.concatenate([feats(d) for d in train]), np.concatenate([d.labels for d in train])
