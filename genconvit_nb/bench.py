@@ -328,16 +328,19 @@ def _e2e_estimate(res:Results, stages:dict, n_runs:int, size:str, quick:bool, jo
 
 def bench_e2e(res:Results, quick:bool=False, workdir:Optional[Path]=None, reports_dir="reports"):
     "Section 4: `make report` wall time by stage (read from runs.csv when present, and timed by calling the stages)."
-    from genconvit_nb.report import report_config, ensure_data, train_run, plan_ablation, build_comparison
+    from genconvit_nb.experiment import REPORT_SIZES, report_config, ensure_data, train_run, plan_ablation
+    from genconvit_nb.report import build_comparison
     _report_runs(res, reports_dir)
     size = _sizes(quick)["report_size"]; work = Path(workdir or tempfile.mkdtemp())/"e2e"
     base = report_config(size, data_root=str(work/"data"), overrides=[f"output_dir={work}"])
-    spec = plan_ablation((base.seed,), (), (base.seed,), [], baseline=False)[-1]   # fusion=sum, the fused model
+    spec = plan_ablation((base.seed,), baseline=False)[1]   # fusion=sum, the fused model
     cfg = spec.config(base, "bench", work)
-    stages = _time_stages(res, [("data", lambda: ensure_data(cfg)), ("train", lambda: train_run(cfg)), ("evaluate", lambda: evaluate_run(cfg, asdict(spec))),
+    stages = _time_stages(res, [("data", lambda: ensure_data(cfg)), ("train", lambda: train_run(cfg)), ("evaluate", lambda: evaluate_run(cfg, spec.info())),
                                 ("render", lambda: build_comparison(work/"bench", index=work/"index.html", n_bootstrap=base.eval.n_bootstrap))],
                           report_size=size, run=spec.name)
-    if stages: _e2e_estimate(res, stages, len(plan_ablation(tuple(range(3)), tuple(base.synthetic.manipulations), (0,))), size, quick)
+    p = REPORT_SIZES[size]["plan"]
+    n = len(plan_ablation(tuple(range(p.seeds)), path_seeds=tuple(range(p.path_seeds)), reference=dict(name=p.reference) if p.reference else None))
+    if stages: _e2e_estimate(res, stages, n, size, quick)
 
 # %% ../nbs/14b_bench.ipynb #7a70c5de
 def bench_profile(res:Results, quick:bool=False, device="cpu", cache_dir="data/bench"):

@@ -194,6 +194,7 @@ class TrainConfig:
     amp: AmpMode = "auto"
     channels_last: bool = False
     compile: bool = False
+    fast_depthwise: bool = _f(True, help="on CPU, depthwise convolutions whose weight gradient is one grouped convolution (models.use_fast_depthwise)")
     early_stopping_patience: Optional[int] = _f(10, 1, help="epochs without improvement (None: off)")
     min_delta: float = _f(1e-3, 0.0)
     monitor: str = _f("val_loss", help="validation metric that picks `best` and drives early stopping")

@@ -46,7 +46,7 @@ def _augmentations(augment:str)->list:
                                              v2.RandomAutocontrast(p=1.0), v2.ColorJitter(brightness=0.2, contrast=0.2)])], p=0.5),
             v2.RandomApply([v2.ColorJitter(saturation=0.3, hue=0.05)], p=0.3), jpeg]
 
-def build_transforms(data_config:dict, # the model's data config (`zoo.make_data_config`)
+def build_transforms(data_config:dict, # the model's data config (`models.make_data_config`)
                      augment:str="none", # 'none', 'light' or 'strong' (training only)
                      train:bool=False, # False: never augment, whatever `augment` says
                     )->v2.Compose:

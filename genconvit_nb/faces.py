@@ -14,12 +14,11 @@ import pandas as pd
 from fastcore.basics import patch
 
 from .data import parse_box
-from .video import _timed, read_frames
+from .video import read_frames
 
 # %% auto #0
 __all__ = ['Faces', 'FaceDetector', 'register_face_detector', 'list_face_detectors', 'get_face_detector', 'HaarFaceDetector',
-           'MTCNNFaceDetector', 'FullFrameDetector', 'BoxesDetector', 'track_faces', 'select_faces', 'NoFaceError',
-           'time_detector', 'detection_recall']
+           'MTCNNFaceDetector', 'FullFrameDetector', 'BoxesDetector', 'track_faces', 'select_faces', 'NoFaceError']
 
 # %% ../nbs/03c_faces.ipynb #b7aefd3c
 @dataclass
@@ -192,31 +191,3 @@ def select_faces(faces:list, # one `Faces` per sampled frame
 
 class NoFaceError(RuntimeError):
     "A video in which no face was found."
-
-# %% ../nbs/03c_faces.ipynb #5e33927a
-def time_detector(detector:FaceDetector, # a detector
-                  frames:list, # full-resolution RGB frames
-                  repeats:int=2, # best of
-                 )->dict:
-    "Frames/s of a detector on full-resolution frames (downscaling included), best of `repeats`."
-    best = min(_timed(lambda: detector.detect(frames, list(range(len(frames))))) for _ in range(repeats))
-    return dict(detector=detector.name, frames=len(frames), frame_size=f"{frames[0].shape[1]}x{frames[0].shape[0]}",
-                max_side=detector.max_side, seconds=round(best, 3), fps=round(len(frames) / best, 1))
-
-def detection_recall(detector:FaceDetector, # a detector
-                     video:Union[str,Path], # a test video
-                     truth:pd.DataFrame, # its true boxes: frame_index, box (as `make_test_video` returns them)
-                     n:int=32, # frames sampled
-                     iou_min:float=0.5, # least overlap for a detection to count as the face
-                    )->dict:
-    "On sampled frames of a test video: share of true faces found (IoU >= `iou_min`) and detections that match no face."
-    frames = read_frames(video, n)
-    found = detector.detect([f for _, f in frames], [i for i, _ in frames])
-    hit = miss_fp = n_true = 0
-    for (i, _), fc in zip(frames, found):
-        t = np.stack([parse_box(b) for b in truth[truth.frame_index == i].box]) if (truth.frame_index == i).any() else np.zeros((0, 4))
-        m = _iou_matrix(t, fc.boxes)
-        n_true += len(t); hit += int((m.max(1) >= iou_min).sum()) if m.size else 0
-        miss_fp += int((m.max(0) < iou_min).sum()) if m.size else len(fc)
-    return dict(detector=detector.name, video=Path(video).name, frames=len(frames), true_faces=n_true, found=hit,
-                recall=round(hit / n_true, 3) if n_true else None, false_detections=miss_fp)

@@ -18,10 +18,6 @@ from .adapters import load_videos
 from .data import MANIFEST_COLUMNS, VIDEO_COLUMNS, format_box, square_crop, validate_manifest, write_manifest
 from .video import read_frames
 from .faces import BoxesDetector, FaceDetector, NoFaceError, get_face_detector, select_faces
-# moved to video, testvideo and faces; still importable from here until the notebooks that import them switch
-from .video import count_frames, decode_all_frames, video_info, read_frames as sample_frames
-from .testvideo import make_test_video, sample_face_image
-from .faces import detection_recall
 
 # %% auto #0
 __all__ = ['extract_faces', 'process_video', 'preprocess_videos', 'preprocess_cli']

@@ -90,7 +90,7 @@ def card_section(rec:dict)->str:
     p = rec["pool"]; v = rec["metrics"]
     return "\n".join([
         f"## `{rec['file']}`", "",
-        f"- **backbone**: `{rec['arch']}` (timm{' alias, see `zoo.BACKBONE_ALIASES`' if rec.get('alias') else ''}), {rec['params'] / 1e6:.2f} M parameters, fp16, {rec['bytes'] / 2**20:.1f} MiB",
+        f"- **backbone**: `{rec['arch']}` (timm{' alias, see `models.BACKBONE_ALIASES`' if rec.get('alias') else ''}), {rec['params'] / 1e6:.2f} M parameters, fp16, {rec['bytes'] / 2**20:.1f} MiB",
         f"- **data**: synthetic real talking-face videos only, seed {p['seed']} (the benchmark uses other seeds: no shared identity), "
         f"{p['n_identities']} identities x {p['videos_per_identity']} video x {p['n_frames']} frames, {p['resolution']} px frames, {p['crop_size']} px face crops; "
         f"train / val / test identities 90 / 5 / 5 %",

@@ -18,7 +18,7 @@ from torch.utils.data import ConcatDataset, DistributedSampler, Subset
 from .core import Config, ConfigError, get_device, seed_everything
 from .datasets import build_datasets, make_loader
 from .trainer import (DistributedBalancedSampler, ShardSampler, Trainer, dist_rank_world, per_rank_batch_size)
-from .zoo import model_from_config
+from .models import model_from_config
 
 # %% auto #0
 __all__ = ['init_distributed', 'cleanup_distributed', 'dataset_labels', 'build_loaders', 'train_from_config', 'load_config',

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['frame_indices', 'VideoReadError', 'count_frames', 'video_info', 'read_frames', 'decode_all_frames', 'time_sampling']
+__all__ = ['frame_indices', 'VideoReadError', 'count_frames', 'video_info', 'read_frames', 'decode_all_frames']
 
 # %% ../nbs/03a_video.ipynb #6a7b68bf
 def frame_indices(n_total:int, # frames in the video
@@ -188,21 +188,3 @@ def decode_all_frames(path:Union[str,Path], n:int=32, mode:str="linspace", strid
         i += 1
     cap.release()
     return out
-
-# %% ../nbs/03a_video.ipynb #d3b34cf7
-def _timed(fn:Callable)->float:
-    "Seconds one call of `fn()` takes."
-    t = time.perf_counter(); fn(); return time.perf_counter() - t
-
-def time_sampling(path:Union[str,Path], # a video
-                  n:int=32, # frames sampled
-                  repeats:int=3, # best of
-                  samplers:Optional[dict]=None, # name -> callable(path, n); default: ours and decode-every-frame
-                 )->pd.DataFrame:
-    "Seconds and sampled frames/s of each sampler on one video (best of `repeats`)."
-    samplers = samplers or {"read_frames (PyAV, ours)": read_frames, "decode_all_frames (OpenCV, every frame)": decode_all_frames}
-    n_total = count_frames(path); rows = []
-    for name, fn in samplers.items():
-        best = min(_timed(lambda: fn(path, n)) for _ in range(repeats))
-        rows.append(dict(sampler=name, video_frames=n_total, sampled=min(n, n_total), seconds=round(best, 3), sampled_fps=round(min(n, n_total) / best, 1)))
-    return pd.DataFrame(rows)
