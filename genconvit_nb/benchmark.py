@@ -4,7 +4,7 @@
 
 # %% ../nbs/01c_benchmark.ipynb #ebfc12fe
 from __future__ import annotations
-import json, multiprocessing, time
+import hashlib, json, multiprocessing, time
 from pathlib import Path
 from typing import Optional, Union
 
@@ -104,11 +104,13 @@ def _make_job(job:dict)->list:
 # %% ../nbs/01c_benchmark.ipynb #cb59c0d6
 GENERATOR_VERSION = 2
 
-def _stamp(cfg:SyntheticConfig)->dict: return dict(generator_version=GENERATOR_VERSION, synthetic=cfg.to_dict())
+def _stamp(cfg:SyntheticConfig)->dict:
+    "What makes a benchmark: the generator version, the config and the resolved knobs of its families (so a new `DIFFICULTY` is a new benchmark)."
+    return dict(generator_version=GENERATOR_VERSION, synthetic=cfg.to_dict(), knobs=family_knobs(cfg))
 
 def default_root(cfg:SyntheticConfig)->Path:
-    "Where a config's benchmark lives by default: `data/synthetic/v<version>-<config fingerprint>` under the project root."
-    return resolve_path("data/synthetic")/f"v{GENERATOR_VERSION}-{cfg.fingerprint()}"
+    "Where a config's benchmark lives by default: `data/synthetic/v<version>-<fingerprint of its stamp>` under the project root."
+    return resolve_path("data/synthetic")/f"v{GENERATOR_VERSION}-{hashlib.sha1(json.dumps(_stamp(cfg), sort_keys=True).encode()).hexdigest()[:12]}"
 
 def _check_cached(root:Path, cfg:SyntheticConfig)->bool:
     "True when `root` holds this exact benchmark; raises when it holds another one."
@@ -178,7 +180,7 @@ def trivial_baseline(manifest_df:pd.DataFrame, # a manifest with train and test 
 
 # %% ../nbs/01c_benchmark.ipynb #8686982f
 @call_parse
-def synth_cli(out:str=None, # output folder (default: data/synthetic/v<version>-<config fingerprint>)
+def synth_cli(out:str=None, # output folder (default: data/synthetic/v<version>-<fingerprint>)
               set:str=None, # dotted overrides, space separated, e.g. "synthetic.n_identities=12 synthetic.difficulty=hard"
               workers:int=2, # processes
              ):

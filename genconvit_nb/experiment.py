@@ -4,7 +4,7 @@
 
 # %% ../nbs/13a_experiment.ipynb #fcaf2949
 from __future__ import annotations
-import concurrent.futures as cf, contextlib, json, os, re, threading, time, warnings
+import concurrent.futures as cf, contextlib, json, os, re, sys, threading, time, warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence, Union
@@ -115,7 +115,7 @@ class ReportPlan:
     reference: Optional[str] = "timm_classifier" # the reference model ('none': no reference run)
 
 # %% ../nbs/13a_experiment.ipynb #1a43b219
-_TINY_DATA = dict(n_identities=160, videos_per_identity=2, n_frames=8, resolution=96, crop_size=64, split_fractions=[0.45, 0.125, 0.425])
+_TINY_DATA = dict(n_identities=160, videos_per_identity=2, n_frames=4, resolution=96, crop_size=64, split_fractions=[0.45, 0.125, 0.425])
 REPORT_SIZES = {
     "smoke": dict(plan=ReportPlan(seeds=1, reference=None), config=dict(
         synthetic=dict(n_identities=6, videos_per_identity=1, n_frames=4, resolution=64, crop_size=32),
@@ -123,11 +123,11 @@ REPORT_SIZES = {
         data=dict(batch_size=8, num_workers=0, frames_per_video=2, augment="none"),
         train=dict(epochs=1, max_steps_per_epoch=2, lr=1e-3, scheduler="none", early_stopping_patience=None, amp="off"),
         eval=dict(frames_per_video=2, n_bootstrap=20, batch_size=32))),
-    "tiny": dict(plan=ReportPlan(seeds=5, reference="timm_classifier"), config=dict(
+    "tiny": dict(plan=ReportPlan(seeds=3, reference="timm_classifier"), config=dict(
         synthetic=_TINY_DATA,
         model=dict(name="genconvit_tiny", pretrained="sbi", dropout_rate=0.1, kwargs={}),
-        data=dict(batch_size=32, num_workers=0, frames_per_video=None, augment="none", balance=True),
-        train=dict(epochs=4, max_steps_per_epoch=25, lr=3e-4, weight_decay=0.05, scheduler="cosine", warmup_epochs=0.5,
+        data=dict(batch_size=16, num_workers=0, frames_per_video=None, augment="none", balance=True),
+        train=dict(epochs=2, max_steps_per_epoch=100, lr=3e-4, weight_decay=0.05, scheduler="cosine", warmup_epochs=0.25,
                    early_stopping_patience=None, amp="off", monitor="val_auc", channels_last=True),
         eval=dict(frames_per_video=4, n_bootstrap=1000, batch_size=128))),
     "paper": dict(plan=ReportPlan(seeds=3, path_seeds=1, lomo_seeds=1, reference="timm_classifier"), config=dict(
@@ -398,7 +398,8 @@ def run_plan(plan:Sequence[RunSpec], # the runs, in the order they should run
     return pd.DataFrame([rows[s.name] for s in plan])
 
 def _tick(bar, running:dict):
-    "Refresh the bar's postfix every second: the runs in flight and their elapsed time."
+    "Refresh the bar's postfix (each second in a terminal or notebook, each minute in a log): the runs in flight and their elapsed time."
+    live = sys.stderr.isatty() or "ipykernel" in sys.modules
     while not bar.disable and bar.n < bar.total:
         bar.set_postfix_str(", ".join(f"{n} {time.perf_counter() - t:.0f}s" for n, t in list(running.items())), refresh=True)
-        time.sleep(1)
+        time.sleep(1 if live else 60)

@@ -29,7 +29,7 @@ DIFFICULTY = {
     "medium": dict(identity_swap=dict(blend=1.0, amplitude=0.45, quality=88, scale=2.5),
                    reenactment=dict(blend=1.0, amplitude=2.0, quality=88),
                    upsampling=dict(blend=1.0, amplitude=0.1, quality=88),
-                   neural_texture=dict(blend=1.0, amplitude=3.0, quality=88)),
+                   neural_texture=dict(blend=1.0, amplitude=4.5, quality=88)),
     "hard":   dict(identity_swap=dict(blend=0.9, amplitude=0.25, quality=95, scale=2.0),
                    reenactment=dict(blend=0.9, amplitude=1.0, quality=95),
                    upsampling=dict(blend=0.9, amplitude=0.05, quality=95),

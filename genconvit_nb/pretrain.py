@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from fastcore.script import call_parse
 
-from .core import Config, SyntheticConfig, atomic_write_text, env_snapshot, project_root, resolve_path
+from .core import Config, SyntheticConfig, atomic_write, atomic_write_text, env_snapshot, project_root, resolve_path
 from .benchmark import generate_synthetic, plan_videos
 from .synthetic import make_identity
 from .models.backbones import WEIGHTS_DIR, shipped_weights
@@ -23,7 +23,7 @@ __all__ = ['POOL_SEED', 'PRETRAIN_BACKBONES', 'pool_config', 'identity_overlap',
 
 # %% ../nbs/10b_pretrain.ipynb #e17e837b
 POOL_SEED = 1001
-PRETRAIN_BACKBONES = ("convnext_atto", "swin_atto_patch4_window4_64")   # the tiny presets' backbones
+PRETRAIN_BACKBONES = {"convnext_atto": 1800, "swin_atto_patch4_window4_64": 1350}   # the tiny presets' backbones: optimiser steps of the shipped weights
 
 def pool_config(n_identities:int=2000, # identities in the pool (train / val / test: 90 / 5 / 5 %)
                 seed:int=POOL_SEED, # not the benchmark's seed: other people
@@ -52,7 +52,7 @@ def identity_overlap(pool:SyntheticConfig, # the pretraining pool's config
 def pretext_config(arch:str, # the backbone (a timm name or alias)
                    steps:int=6000, # optimiser steps (rounded to whole epochs of the pool)
                    pool:Optional[SyntheticConfig]=None, # default: `pool_config()`
-                   output_dir:str="reports/pretrain", seed:int=0, lr:float=5e-4, batch_pairs:int=32,
+                   output_dir:str="reports", seed:int=0, lr:float=5e-4, batch_pairs:int=32,
                   )->Config:
     "The run config of pretraining `arch` on the SBI pretext."
     pool = pool or pool_config()
@@ -78,10 +78,9 @@ def export_backbone(model:torch.nn.Module, # a `timm_classifier` (its `backbone`
                     path:Union[str,Path], # the .safetensors file to write
                    )->str:
     "Write the backbone's weights (no head) as fp16 safetensors; return the file's sha256."
-    from safetensors.torch import save_file
+    from safetensors.torch import save
     sd = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in model.backbone.state_dict().items()}
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp"); save_file(sd, str(tmp)); tmp.replace(path)
+    with atomic_write(path) as f: f.write(save(sd))
     return sha256(path)
 
 # %% ../nbs/10b_pretrain.ipynb #c0b08afa
@@ -97,7 +96,7 @@ def card_section(rec:dict)->str:
         "- **task**: self-blended-image detection (each real crop and its self-blended twin, labels 0 / 1), from random init",
         f"- **training**: {rec['steps']} optimiser steps ({rec['epochs']} epochs) of {rec['batch_pairs']} pairs, AdamW lr {rec['lr']:g}, "
         f"weight decay 0.05, warmup then cosine, seed {rec['seed']}; weights of the best epoch by held-out SBI AUC ({rec['best_epoch']})",
-        f"- **result**: held-out SBI pair AUC {v['val_auc']:.3f} (frame level, held-out identities)",
+        f"- **result**: held-out SBI pair AUC {v['val_auc']:.3f} (frame level, held-out identities); per-epoch curve in `{rec['file'].replace('.safetensors', '.history.csv')}`",
         f"- **command**: `{rec['command']}`",
         f"- **wall time**: {rec['wall_s'] / 60:.0f} min on {rec['device']}; torch {rec['torch']}, commit {str(rec.get('commit'))[:10]}",
         f"- **sha256**: `{rec['sha256']}`", ""])
@@ -113,7 +112,7 @@ def write_model_card(weights_dir:Union[str,Path]=WEIGHTS_DIR)->Path:
 
 # %% ../nbs/10b_pretrain.ipynb #7f70afde
 def pretrain(arch:str, # a backbone in `PRETRAIN_BACKBONES` (or any timm name / alias)
-             steps:int=6000, # optimiser steps
+             steps:Optional[int]=None, # optimiser steps (default: the backbone's in `PRETRAIN_BACKBONES`, else 1800)
              out_dir:Union[str,Path]=WEIGHTS_DIR, # where the weights, record and card go
              pool:Optional[SyntheticConfig]=None, # default `pool_config()`
              command:Optional[str]=None, # recorded in the card (default: this process's command line)
@@ -122,7 +121,7 @@ def pretrain(arch:str, # a backbone in `PRETRAIN_BACKBONES` (or any timm name / 
     "Pretrain `arch` on the SBI pretext and ship its backbone: returns the run's record."
     from genconvit_nb.train_ddp import train_from_config
     from genconvit_nb.models.backbones import BACKBONE_ALIASES
-    cfg = pretext_config(arch, steps, pool, **kw)
+    cfg = pretext_config(arch, steps or PRETRAIN_BACKBONES.get(arch, 1800), pool, **kw)
     root = generate_synthetic(cfg.synthetic, workers=2)
     cfg = cfg.update(dict(data=dict(root=str(root))))
     t0 = time.time(); res = train_from_config(cfg); wall = time.time() - t0
@@ -134,21 +133,22 @@ def pretrain(arch:str, # a backbone in `PRETRAIN_BACKBONES` (or any timm name / 
                batch_pairs=cfg.data.batch_size, lr=cfg.train.lr, seed=cfg.seed, best_epoch=res["best_epoch"],
                metrics=dict(val_auc=best["val_auc"], val_loss=best["val_loss"]), wall_s=wall, device=env["device"],
                torch=env["packages"]["torch"], commit=env["commit"], command=command or " ".join(["genconvit-pretrain"] + sys.argv[1:]))
+    atomic_write_text(out_dir/f"{arch}.sbi.history.csv", (Path(res["run_dir"])/"history.csv").read_text())   # the pretext curve, per epoch
     atomic_write_text(out_dir/f"{arch}.sbi.json", json.dumps(rec, indent=1)); write_model_card(out_dir)
     return rec
 
 # %% ../nbs/10b_pretrain.ipynb #0f5aeb9e
 @call_parse
 def pretrain_cli(arch:str="all", # a backbone to pretrain, or 'all' (every one in PRETRAIN_BACKBONES)
-                 steps:int=6000, # optimiser steps per backbone
+                 steps:int=0, # optimiser steps per backbone (0: each one's default in PRETRAIN_BACKBONES)
                  out_dir:str=None, # where the weights and the model card go (default: the package's weights folder)
                  n_identities:int=2000, # identities in the pool
                  threads:int=0, # torch threads (0: torch's default)
                 ):
     "Pretrain the tiny backbones on self-blended synthetic faces and write their weights and model card."
     if threads: torch.set_num_threads(threads)
-    archs = PRETRAIN_BACKBONES if arch == "all" else (arch,)
+    archs = list(PRETRAIN_BACKBONES) if arch == "all" else [arch]
     cmd = "genconvit-pretrain " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     for a in archs:
-        rec = pretrain(a, steps, out_dir or WEIGHTS_DIR, pool_config(n_identities), command=cmd.strip())
+        rec = pretrain(a, steps or None, out_dir or WEIGHTS_DIR, pool_config(n_identities), command=cmd.strip())
         print(f"{rec['file']}: held-out SBI AUC {rec['metrics']['val_auc']:.3f}, {rec['wall_s'] / 60:.0f} min, sha256 {rec['sha256'][:12]}")
