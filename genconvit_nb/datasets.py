@@ -19,7 +19,7 @@ from .core import REAL, FAKE, Config, resolve_path, seed_worker
 from .data import read_manifest, select, leave_one_manipulation_out
 
 # %% auto #0
-__all__ = ['AUGMENTS', 'build_transforms', 'BadCropError', 'FrameDataset', 'spaced_positions', 'sample_frames', 'VideoDataset',
+__all__ = ['AUGMENTS', 'build_transforms', 'BadCropError', 'FrameDataset', 'spaced_positions', 'select_frames', 'VideoDataset',
            'collate_frames', 'TrainingSet', 'build_datasets', 'balanced_sampler', 'make_loader']
 
 # %% ../nbs/02b_datasets.ipynb #5da0216a
@@ -130,7 +130,7 @@ def spaced_positions(n:int, # crops in the video
     if n <= k and not repeat: return np.arange(n)
     return np.round(np.linspace(0, n - 1, k)).astype(int)
 
-def sample_frames(df:pd.DataFrame, # manifest rows
+def select_frames(df:pd.DataFrame, # manifest rows
                   k:Optional[int], # crops per video (None: all)
                  )->pd.DataFrame:
     "At most `k` crops per video, evenly spaced over its frames; the index (manifest rows) is kept."
@@ -208,7 +208,7 @@ def build_datasets(cfg:Config, # the run's config (its `data` and `eval` section
     parts = dict(train=train_val[train_val.split == d.train_split], val=train_val[train_val.split == d.val_split],
                  test=test[test.split == d.test_split])
     parts = {k: _split(v, getattr(d, f"{k}_split"), k, cfg, path) for k, v in parts.items()}
-    tr = sample_frames(parts["train"], d.frames_per_video)
+    tr = select_frames(parts["train"], d.frames_per_video)
     fd = lambda rows, **kw: FrameDataset(rows, root, data_config, on_bad_crop=d.on_bad_crop, **kw)
     if d.sbi:
         from genconvit_nb.sbi import SelfBlendedDataset
@@ -219,7 +219,7 @@ def build_datasets(cfg:Config, # the run's config (its `data` and `eval` section
         train = TrainingSet(parts_train)
     else: train = fd(tr, augment=d.augment, train=True)
     k = cfg.eval.frames_per_video
-    return dict(train=train, val=_eval_set(fd(sample_frames(parts["val"], k)), cfg), test=_eval_set(fd(sample_frames(parts["test"], k)), cfg))
+    return dict(train=train, val=_eval_set(fd(select_frames(parts["val"], k)), cfg), test=_eval_set(fd(select_frames(parts["test"], k)), cfg))
 
 # %% ../nbs/02b_datasets.ipynb #349432ef
 def balanced_sampler(labels:Sequence[int], # one label per dataset index

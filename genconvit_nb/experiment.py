@@ -280,13 +280,16 @@ def execute_notebook(notebook:Union[str,Path], # a papermill notebook (one cell 
     "Execute a notebook with papermill into `out` (cwd = the notebook's folder) and export it to HTML; kernel chatter stays out of the console."
     import logging, papermill as pm
     notebook, out = Path(notebook), Path(out)
+    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in json.loads(notebook.read_text())["cells"]):
+        raise ValueError(f"{notebook} has no cell tagged 'parameters': papermill would inject the run's parameters before its defaults; tag the parameters cell")
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # jupyter_client's transport notices, once per kernel
             logging.getLogger("papermill").setLevel(logging.ERROR); logging.getLogger("traitlets").setLevel(logging.ERROR)
             pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=kernel_name(), cwd=str(notebook.parent),
-                                progress_bar=False, execution_timeout=timeout, language="python", log_output=False)
+                                progress_bar=False, execution_timeout=timeout, language="python", log_output=False,
+                                extra_arguments=["--IPKernelApp.log_level=ERROR"])   # the kernel's own transport warning
     finally:
         if html and out.exists(): export_html(out)
     return out
@@ -323,8 +326,10 @@ def _prepare_dir(cfg:Config, force:bool)->Optional[str]:
     return None
 
 def _run_status(spec:RunSpec, cfg:Config, seconds:float, error:str="")->dict:
+    "A run is ok when it raised nothing and wrote its metrics.json (a notebook that ran another config writes none)."
     auc = None
     with contextlib.suppress(Exception): auc = json.loads((cfg.run_dir/"metrics.json").read_text())["video"]["auc"]
+    if not error and not (cfg.run_dir/"metrics.json").exists(): error = f"finished without writing {cfg.run_dir/'metrics.json'}"
     return dict(name=spec.name, status="failed" if error else "ok", seconds=seconds, video_auc=auc, error=error)
 
 # %% ../nbs/13a_experiment.ipynb #83119dee
