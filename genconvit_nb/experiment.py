@@ -127,9 +127,9 @@ REPORT_SIZES = {
         synthetic=_TINY_DATA,
         model=dict(name="genconvit_tiny", pretrained="sbi", dropout_rate=0.1, kwargs={}),
         data=dict(batch_size=16, num_workers=0, frames_per_video=None, augment="none", balance=True),
-        train=dict(epochs=2, max_steps_per_epoch=100, lr=3e-4, weight_decay=0.05, scheduler="cosine", warmup_epochs=0.25,
+        train=dict(epochs=1, max_steps_per_epoch=160, lr=3e-4, weight_decay=0.05, scheduler="cosine", warmup_epochs=0.15,
                    early_stopping_patience=None, amp="off", monitor="val_auc", channels_last=True),
-        eval=dict(frames_per_video=4, n_bootstrap=1000, batch_size=128))),
+        eval=dict(frames_per_video=2, n_bootstrap=1000, batch_size=128))),
     "paper": dict(plan=ReportPlan(seeds=3, path_seeds=1, lomo_seeds=1, reference="timm_classifier"), config=dict(
         synthetic=dict(n_identities=160, videos_per_identity=3, n_frames=32, resolution=256, crop_size=224, split_fractions=[0.45, 0.125, 0.425]),
         model=dict(name="genconvit_paper", pretrained=True, dropout_rate=0.5, kwargs={}),
@@ -137,7 +137,7 @@ REPORT_SIZES = {
         train=dict(epochs=30, lr=1e-4, weight_decay=1e-4, scheduler="plateau", early_stopping_patience=10),
         eval=dict(frames_per_video=32, n_bootstrap=1000, batch_size=64))),
 }
-REPORT_SIZES["tiny_full"] = dict(REPORT_SIZES["tiny"], plan=ReportPlan(seeds=5, path_seeds=3, lomo_seeds=2, reference="timm_classifier"))
+REPORT_SIZES["tiny_full"] = dict(REPORT_SIZES["tiny"], plan=ReportPlan(seeds=3, path_seeds=1, lomo_seeds=1, reference="timm_classifier"))
 
 # %% ../nbs/13a_experiment.ipynb #11ed3637
 def report_config(size:str="tiny", # a key of REPORT_SIZES
