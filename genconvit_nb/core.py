@@ -122,6 +122,7 @@ class SyntheticConfig:
     knobs: dict = _f(dict, help="per-family overrides of the difficulty preset, e.g. {upsampling: {amplitude: 0.1}}")
     seed: int = 0
 
+# %% ../nbs/00_core.ipynb #3f2d2c16
 @dataclass
 class PreprocessConfig:
     "Video to face crops (see `genconvit_nb.preprocess`)."
@@ -137,6 +138,7 @@ class PreprocessConfig:
     jpeg_quality: int = _f(95, 1, 100)
     workers: int = _f(2, 0)
 
+# %% ../nbs/00_core.ipynb #caaee84e
 @dataclass
 class DataConfig:
     "Which crops a run reads and how they are loaded."
@@ -157,6 +159,7 @@ class DataConfig:
     prefetch_factor: int = _f(2, 1)
     on_bad_crop: Literal["raise", "skip"] = "raise"
 
+# %% ../nbs/00_core.ipynb #17231715
 @dataclass
 class ModelConfig:
     "Which registered model and its constructor arguments (`genconvit_nb.models.get_model`), checked against them when a run is set up."
@@ -167,6 +170,7 @@ class ModelConfig:
     dropout_rate: float = _f(0.5, 0.0, 1.0)
     kwargs: dict = _f(dict, help="architecture-specific arguments, e.g. {fusion: sum, paths: both}")
 
+# %% ../nbs/00_core.ipynb #bfc72fa2
 @dataclass
 class LossConfig:
     "Loss weights; the cross-entropy weight is 1."
@@ -176,6 +180,7 @@ class LossConfig:
     kl_beta: float = _f(1e-3, 0.0)
     path_ce_weight: float = _f(0.5, 0.0, help="weight of each path's own cross-entropy (0 lets one path stay confidently wrong under the mean-probability rule)")
 
+# %% ../nbs/00_core.ipynb #63bdcd56
 @dataclass
 class TrainConfig:
     "Optimisation, schedules, precision, early stopping."
@@ -203,6 +208,7 @@ class TrainConfig:
     deterministic: bool = False
     log_every: int = _f(10, 1, help="optimizer steps between logged step losses (steps.csv)")
 
+# %% ../nbs/00_core.ipynb #89646f15
 @dataclass
 class EvalConfig:
     "How predictions become metrics."
@@ -213,6 +219,7 @@ class EvalConfig:
     n_bootstrap: int = _f(1000, 0)
     batch_size: int = _f(64, 1)
 
+# %% ../nbs/00_core.ipynb #654cef4c
 @dataclass
 class Config:
     "The one experiment config: everything a run needs to be repeated."

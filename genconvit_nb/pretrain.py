@@ -45,7 +45,7 @@ def identity_overlap(pool:SyntheticConfig, # the pretraining pool's config
     "How many (pool, benchmark) identity pairs are the same person; and the smallest distance between two of them."
     P = np.stack([_identity_vector(pool.seed, i) for i in range(pool.n_identities)])
     B = np.stack([_identity_vector(bench.seed, i) for i in range(bench.n_identities)])
-    d = np.abs(P[:, None, :] - B[None, :, :]).max(-1)
+    d = np.stack([np.abs(p - B).max(-1) for p in P])   # one pool identity at a time: the full cube is tens of GiB
     return dict(pool=len(P), benchmark=len(B), same=int((d == 0).sum()), min_distance=float(d.min()))
 
 # %% ../nbs/10b_pretrain.ipynb #cf48b2ea
