@@ -53,6 +53,7 @@ def pretext_config(arch:str, # the backbone (a timm name or alias)
                    steps:int=6000, # optimiser steps (rounded to whole epochs of the pool)
                    pool:Optional[SyntheticConfig]=None, # default: `pool_config()`
                    output_dir:str="reports", seed:int=0, lr:float=5e-4, batch_pairs:int=32,
+                  workers:int=1, # data-loader workers making the self-blends (a GPU needs many)
                   )->Config:
     "The run config of pretraining `arch` on the SBI pretext."
     pool = pool or pool_config()
@@ -61,7 +62,7 @@ def pretext_config(arch:str, # the backbone (a timm name or alias)
     return Config().update(dict(
         experiment="pretrain", run_name=arch, seed=seed, output_dir=output_dir, synthetic=pool.to_dict(),
         model=dict(name="timm_classifier", size="tiny", pretrained=False, dropout_rate=0.0, kwargs=dict(arch=arch, img_size=pool.crop_size)),
-        data=dict(root="", sbi=True, augment="none", batch_size=batch_pairs, num_workers=1, balance=False),
+        data=dict(root="", sbi=True, augment="none", batch_size=batch_pairs, num_workers=workers, balance=False),
         train=dict(epochs=max(1, round(steps / spe)), lr=lr, weight_decay=0.05, scheduler="cosine", warmup_epochs=min(0.5, 200 / spe),
                    min_lr=0.0, early_stopping_patience=None, monitor="val_auc", amp="off", channels_last=True, log_every=50),
         eval=dict(frames_per_video=None, batch_size=128)))
@@ -116,13 +117,13 @@ def pretrain(arch:str, # a backbone in `PRETRAIN_BACKBONES` (or any timm name / 
              out_dir:Union[str,Path]=WEIGHTS_DIR, # where the weights, record and card go
              pool:Optional[SyntheticConfig]=None, # default `pool_config()`
              command:Optional[str]=None, # recorded in the card (default: this process's command line)
-             **kw # more `pretext_config` arguments (output_dir, seed, lr, batch_pairs)
+             **kw # more `pretext_config` arguments (output_dir, seed, lr, batch_pairs, workers)
             )->dict:
     "Pretrain `arch` on the SBI pretext and ship its backbone: returns the run's record."
     from genconvit_nb.train_ddp import train_from_config
     from genconvit_nb.models.backbones import BACKBONE_ALIASES
     cfg = pretext_config(arch, steps or PRETRAIN_BACKBONES.get(arch, 1800), pool, **kw)
-    root = generate_synthetic(cfg.synthetic, workers=2)
+    root = generate_synthetic(cfg.synthetic, workers=max(2, cfg.data.num_workers))
     cfg = cfg.update(dict(data=dict(root=str(root))))
     t0 = time.time(); res = train_from_config(cfg); wall = time.time() - t0
     out_dir = Path(out_dir); f = out_dir/f"{arch}.sbi.safetensors"
@@ -144,11 +145,13 @@ def pretrain_cli(arch:str="all", # a backbone to pretrain, or 'all' (every one i
                  out_dir:str=None, # where the weights and the model card go (default: the package's weights folder)
                  n_identities:int=2000, # identities in the pool
                  threads:int=0, # torch threads (0: torch's default)
+                 workers:int=1, # data-loader workers making the self-blends (and pool generators)
+                 output_dir:str="reports", # where the pretext runs go (reports/pretrain/<arch>)
                 ):
     "Pretrain the tiny backbones on self-blended synthetic faces and write their weights and model card."
     if threads: torch.set_num_threads(threads)
     archs = list(PRETRAIN_BACKBONES) if arch == "all" else [arch]
     cmd = "genconvit-pretrain " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     for a in archs:
-        rec = pretrain(a, steps or None, out_dir or WEIGHTS_DIR, pool_config(n_identities), command=cmd.strip())
+        rec = pretrain(a, steps or None, out_dir or WEIGHTS_DIR, pool_config(n_identities), command=cmd.strip(), workers=workers, output_dir=output_dir)
         print(f"{rec['file']}: held-out SBI AUC {rec['metrics']['val_auc']:.3f}, {rec['wall_s'] / 60:.0f} min, sha256 {rec['sha256'][:12]}")
