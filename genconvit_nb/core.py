@@ -18,8 +18,8 @@ import yaml
 __all__ = ['REAL', 'FAKE', 'LABEL_NAMES', 'AmpMode', 'label_from_name', 'project_root', 'resolve_path', 'seed_everything',
            'seed_worker', 'get_device', 'AmpSettings', 'amp_settings', 'SyntheticConfig', 'PreprocessConfig',
            'DataConfig', 'ModelConfig', 'LossConfig', 'TrainConfig', 'EvalConfig', 'Config', 'ConfigError',
-           'atomic_write', 'atomic_write_text', 'atomic_torch_save', 'load_torch', 'progress', 'git_commit',
-           'env_snapshot']
+           'atomic_write', 'atomic_write_text', 'atomic_torch_save', 'load_torch', 'remove_stale_tmp', 'progress',
+           'git_commit', 'env_snapshot']
 
 # %% ../nbs/00_core.ipynb #52347c79
 REAL, FAKE = 0, 1
@@ -376,6 +376,14 @@ def load_torch(path:Union[str,Path], map_location="cpu"):
     if not path.exists(): raise FileNotFoundError(f"checkpoint not found: {path}")
     try: return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e: raise RuntimeError(f"cannot read checkpoint {path}: {type(e).__name__}: {e}") from e
+
+# %% ../nbs/00_core.ipynb #19aabcae
+def remove_stale_tmp(folder:Union[str,Path] # a folder one process writes at a time (a run folder)
+                    )->list:
+    "Delete the temporary files (`.NAME.*.tmp`) that killed `atomic_write`s left in `folder`; return their paths."
+    stale = [p for p in Path(folder).glob(".*.tmp") if p.is_file()]
+    for p in stale: p.unlink(missing_ok=True)
+    return stale
 
 # %% ../nbs/00_core.ipynb #ee5abe1c
 def progress(iterable=None, **kwargs):

@@ -15,12 +15,13 @@ import torch
 from torch.utils.data import ConcatDataset, DataLoader, Dataset, WeightedRandomSampler, default_collate
 from torchvision.transforms import v2
 
-from .core import REAL, FAKE, Config, resolve_path, seed_worker
+from .core import REAL, FAKE, LABEL_NAMES, Config, resolve_path, seed_worker
 from .data import read_manifest, select, leave_one_manipulation_out
 
 # %% auto #0
 __all__ = ['AUGMENTS', 'build_transforms', 'BadCropError', 'FrameDataset', 'spaced_positions', 'select_frames', 'VideoDataset',
-           'collate_frames', 'TrainingSet', 'build_datasets', 'balanced_sampler', 'make_loader']
+           'collate_frames', 'TrainingSet', 'build_datasets', 'missing_crops', 'check_splits', 'balanced_sampler',
+           'make_loader']
 
 # %% ../nbs/02b_datasets.ipynb #5da0216a
 AUGMENTS = ("none", "light", "strong")
@@ -220,6 +221,40 @@ def build_datasets(cfg:Config, # the run's config (its `data` and `eval` section
     else: train = fd(tr, augment=d.augment, train=True)
     k = cfg.eval.frames_per_video
     return dict(train=train, val=_eval_set(fd(select_frames(parts["val"], k)), cfg), test=_eval_set(fd(select_frames(parts["test"], k)), cfg))
+
+# %% ../nbs/02b_datasets.ipynb #77b7c1d2
+def _frame_sets(ds)->list:
+    "The FrameDatasets a dataset reads its crops through (pairs, videos and concatenations unwrapped)."
+    if isinstance(ds, FrameDataset): return [ds]
+    for inner in ("fd", "frames"):   # SelfBlendedDataset, VideoDataset
+        if getattr(ds, inner, None) is not None: return _frame_sets(getattr(ds, inner))
+    return [f for d in getattr(ds, "datasets", []) for f in _frame_sets(d)]
+
+def missing_crops(ds:Dataset)->list:
+    "Paths of the dataset's crop files that are missing or empty."
+    bad = []
+    for fd in _frame_sets(ds):
+        for rel in dict.fromkeys(fd._paths):
+            try: ok = (fd.root/rel).stat().st_size > 0
+            except OSError: ok = False
+            if not ok: bad.append(fd.root/rel)
+    return bad
+
+def check_splits(ds:dict, # `build_datasets`' splits
+                 cfg:Config)->None:
+    "Refuse a one-class training split (unless `data.sbi`) and missing or empty crops (a warning with `data.on_bad_crop=skip`)."
+    d = cfg.data; path = resolve_path(d.root)/d.manifest
+    for k, split in ds.items():
+        bad = missing_crops(split) if split is not None else []
+        if not bad: continue
+        msg = (f"{len(bad)} crop file(s) of split {getattr(d, f'{k}_split')!r} in {path} are missing or empty, first: "
+               f"{', '.join(map(str, bad[:3]))}; recreate them (genconvit-preprocess / genconvit-synth) or drop their rows")
+        if d.on_bad_crop == "raise": raise FileNotFoundError(msg + " (or set data.on_bad_crop=skip)")
+        warnings.warn(msg + " (data.on_bad_crop=skip: other crops stand in)")
+    y = np.unique(ds["train"].labels)
+    if not d.sbi and len(y) == 1:
+        raise ValueError(f"split {d.train_split!r} of {path} has {LABEL_NAMES[int(y[0])]} crops only: a detector cannot learn from one class; "
+                         f"add {LABEL_NAMES[1 - int(y[0])]} videos to it (check data.manipulations / holdout_manipulation) or set data.sbi=true")
 
 # %% ../nbs/02b_datasets.ipynb #349432ef
 def balanced_sampler(labels:Sequence[int], # one label per dataset index

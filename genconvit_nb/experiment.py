@@ -204,7 +204,7 @@ def ensure_data(cfg:Config)->Path:
     return root
 
 def train_run(cfg:Config)->dict:
-    "Train the run's model (the trainer writes config.yaml, env.json, history.csv and checkpoints)."
+    "Train the run's model (the trainer writes config.yaml, env.json, history.csv and checkpoints) into a folder holding no earlier run (`run_plan` skips or clears it first; the trainer refuses one)."
     from genconvit_nb.train_ddp import train_from_config
     cfg.run_dir.mkdir(parents=True, exist_ok=True)
     return train_from_config(cfg)

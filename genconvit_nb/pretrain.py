@@ -125,7 +125,7 @@ def pretrain(arch:str, # a backbone in `PRETRAIN_BACKBONES` (or any timm name / 
     cfg = pretext_config(arch, steps or PRETRAIN_BACKBONES.get(arch, 1800), pool, **kw)
     root = generate_synthetic(cfg.synthetic, workers=max(2, cfg.data.num_workers))
     cfg = cfg.update(dict(data=dict(root=str(root))))
-    t0 = time.time(); res = train_from_config(cfg); wall = time.time() - t0
+    t0 = time.time(); res = train_from_config(cfg, overwrite=True); wall = time.time() - t0   # a new pretraining replaces the last one's run
     out_dir = Path(out_dir); f = out_dir/f"{arch}.sbi.safetensors"
     digest, env = export_backbone(res["model"], f), env_snapshot()
     best = next(h for h in res["history"] if h["epoch"] == res["best_epoch"])

@@ -11,18 +11,19 @@ from typing import Optional, Union
 import numpy as np
 import torch
 import torch.distributed as dist
-from fastcore.script import Param, call_parse
+import yaml
+from fastcore.script import Param, call_parse, store_true
 from torch.distributed.elastic.multiprocessing.errors import record
 from torch.utils.data import ConcatDataset, DistributedSampler, Subset
 
-from .core import Config, ConfigError, get_device, seed_everything
-from .datasets import build_datasets, make_loader
-from .trainer import (DistributedBalancedSampler, ShardSampler, Trainer, dist_rank_world, per_rank_batch_size)
+from .core import Config, ConfigError, get_device, load_torch, seed_everything
+from .datasets import build_datasets, check_splits, make_loader
+from .trainer import (DistributedBalancedSampler, ShardSampler, Trainer, _flat, dist_rank_world, per_rank_batch_size)
 from .models import model_from_config
 
 # %% auto #0
-__all__ = ['init_distributed', 'cleanup_distributed', 'dataset_labels', 'build_loaders', 'train_from_config', 'load_config',
-           'run_training', 'train_cli']
+__all__ = ['RESUME_SAFE', 'init_distributed', 'cleanup_distributed', 'dataset_labels', 'build_loaders', 'train_from_config',
+           'load_config', 'run_training', 'resume_config', 'train_cli']
 
 # %% ../nbs/10_train_ddp.ipynb #eca3e1d7
 def init_distributed(timeout_s:float=1800 # seconds a collective may wait for a missing rank before failing
@@ -71,17 +72,19 @@ def build_loaders(datasets:dict, # split name -> dataset (from `data.build_datas
 # %% ../nbs/10_train_ddp.ipynb #8db2ae7e
 def train_from_config(cfg:Config, # the experiment config
                       resume:Union[bool,str,Path]=False, # True: continue from the run's last.pt; a path: from that checkpoint
-                      run_dir:Optional[Union[str,Path]]=None # default `cfg.run_dir`
+                      run_dir:Optional[Union[str,Path]]=None, # default `cfg.run_dir`
+                      overwrite:bool=False, # replace a run already in the folder (else such a folder is refused unless resumed)
                      )->dict:
     "Build model, data and trainer from `cfg` and train; return the trainer's summary (run dir, best metric, history)."
     rank, world = dist_rank_world()
     seed_everything(cfg.seed, deterministic=cfg.train.deterministic)
     model = model_from_config(cfg.model)
     datasets = build_datasets(cfg, model.data_config)
+    check_splits(datasets, cfg)
     loaders = build_loaders(dict(train=datasets["train"], val=datasets["val"]), cfg)
     seed_everything(cfg.seed + rank, deterministic=cfg.train.deterministic)
     trainer = Trainer(model, cfg, loaders["train"], loaders.get("val"), run_dir=run_dir)
-    return trainer.fit(resume=resume) | dict(world_size=world, model=trainer.module)
+    return trainer.fit(resume=resume, overwrite=overwrite) | dict(world_size=world, model=trainer.module)
 
 # %% ../nbs/10_train_ddp.ipynb #ce836d52
 def load_config(config:Optional[str]=None, # a YAML config file (None: the defaults)
@@ -92,10 +95,12 @@ def load_config(config:Optional[str]=None, # a YAML config file (None: the defau
     return cfg.update(overrides=overrides or [])
 
 @record
-def run_training(cfg:Config, resume:Union[bool,str]=False, timeout_s:float=1800)->dict:
+def run_training(cfg:Config, resume:Union[bool,str]=False, timeout_s:float=1800, overwrite:bool=False,
+                 run_dir:Optional[Union[str,Path]]=None # default `cfg.run_dir`
+                )->dict:
     "Join the process group (under torchrun), train, leave; errors name the rank and reach torchrun's report."
     rank, local_rank, world = init_distributed(timeout_s)
-    try: res = train_from_config(cfg, resume=resume)
+    try: res = train_from_config(cfg, resume=resume, run_dir=run_dir, overwrite=overwrite)
     except BaseException as e:
         if world > 1: print(f"[rank {rank}/{world}] training failed: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
         raise
@@ -104,13 +109,37 @@ def run_training(cfg:Config, resume:Union[bool,str]=False, timeout_s:float=1800)
     if rank == 0: print(json.dumps(summary, indent=1), flush=True)
     return summary
 
+# %% ../nbs/10_train_ddp.ipynb #57231d1b
+RESUME_SAFE = ("experiment", "run_name", "output_dir", "device", "train.epochs", "train.early_stopping_patience", "train.min_delta",
+               "train.log_every", "train.compile", "data.num_workers", "data.prefetch_factor",
+               "eval.aggregation", "eval.threshold", "eval.threshold_rule", "eval.n_bootstrap", "eval.batch_size")
+
+def resume_config(run:Union[str,Path], # a run folder (its config.yaml) or a checkpoint file (the config it holds)
+                  config:Optional[str]=None, # a YAML file given again: only the keys written in it count
+                  overrides:Optional[list]=None, # `key=value` given again
+                 )->Config:
+    "The run's own config with only the keys given again; a change outside `RESUME_SAFE` (the model, the data) is refused."
+    run = Path(run)
+    if run.suffix != ".pt" and not (run/"config.yaml").is_file():
+        raise FileNotFoundError(f"nothing to resume in {run}: it holds no config.yaml; start the run without --resume")
+    saved = Config.from_yaml(run/"config.yaml") if run.suffix != ".pt" else Config.from_dict(load_torch(run)["config"])
+    cfg = saved.update(yaml.safe_load(Path(config).read_text()) if config else None, overrides)
+    old, new = _flat(saved.to_dict()), _flat(cfg.to_dict())
+    bad = [k for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k) and k not in RESUME_SAFE]
+    if bad: raise ConfigError(f"--resume cannot change what {run} was trained with: " + "; ".join(f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in bad)
+                              + "; drop these, or start a new run (another run_name, or --overwrite)")
+    return cfg
+
 # %% ../nbs/10_train_ddp.ipynb #c2e144c3
 @call_parse
 def train_cli(config:str=None, # YAML config file (default: the built-in defaults)
               set:Param("override a config key, e.g. --set train.lr=3e-4 (repeatable)", str, action="append")=None,
               resume:Param("continue from the run's last.pt, or from the checkpoint given", str, nargs="?", const="last")=None,
+              overwrite:store_true=False, # replace the run already in the run folder
               timeout_min:float=30, # minutes a collective may wait for a missing rank before the job fails
              ):
     "Train a deepfake detector from a config, on one process or under torchrun (DDP)."
-    cfg = load_config(config, set)
-    run_training(cfg, resume=False if resume is None else (True if resume == "last" else resume), timeout_s=timeout_min * 60)
+    cfg = load_config(config, set); run_dir = cfg.run_dir
+    resume = False if resume is None else (True if resume == "last" else resume)
+    if resume: cfg = resume_config(run_dir if resume is True else resume, config, set)
+    run_training(cfg, resume=resume, timeout_s=timeout_min * 60, overwrite=overwrite, run_dir=run_dir)

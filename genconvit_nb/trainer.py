@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_trainer.ipynb #4ec32961
 from __future__ import annotations
-import contextlib, json, math, random, time, warnings
+import contextlib, json, math, random, shutil, time, warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Optional, Union
@@ -18,13 +18,13 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim.lr_scheduler import LambdaLR, OneCycleLR, ReduceLROnPlateau
 from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
-from .core import (FAKE, Config, ConfigError, TrainConfig, amp_settings, atomic_torch_save, atomic_write_text,
-                               env_snapshot, get_device, load_torch, progress, seed_everything)
+from .core import (FAKE, LABEL_NAMES, Config, ConfigError, TrainConfig, amp_settings, atomic_torch_save, atomic_write_text,
+                               env_snapshot, get_device, load_torch, progress, remove_stale_tmp, seed_everything)
 from .evaluate import binary_metrics
 from .models import Detector, model_checkpoint, use_fast_depthwise
 
 # %% auto #0
-__all__ = ['EPOCH_METRICS', 'build_optimizer', 'WarmupCosine', 'LRSchedule', 'dist_rank_world', 'gather_objects',
+__all__ = ['EPOCH_METRICS', 'RUN_FILES', 'build_optimizer', 'WarmupCosine', 'LRSchedule', 'dist_rank_world', 'gather_objects',
            'all_reduce_sum', 'per_rank_batch_size', 'ShardSampler', 'DistributedBalancedSampler', 'epoch_metrics',
            'rng_state', 'set_rng_state', 'Trainer', 'train_one_epoch', 'validate', 'state_dict', 'load_state_dict',
            'save_checkpoint', 'resume', 'fit']
@@ -368,19 +368,27 @@ def load_state_dict(self:Trainer, ck:dict, best:Optional[dict]=None):
     else: warnings.warn(f"checkpoint was written by {ck['world_size']} processes, this run has {self.world}: random streams restart from the seed")
 
 def save_checkpoint(self:Trainer, best:bool=False)->dict:
-    "Write `last.pt` (and `best.pt`) atomically on rank 0."
+    "Write `best.pt` (when `best`), then `last.pt`, atomically on rank 0: the best epoch `last.pt` records is always in `best.pt`."
     ck = self.state_dict()
     if self.is_main:
-        atomic_torch_save(ck, self.checkpoint_dir/"last.pt")
         if best: atomic_torch_save(ck, self.checkpoint_dir/"best.pt")
+        atomic_torch_save(ck, self.checkpoint_dir/"last.pt")
     return ck
 
 def resume(self:Trainer, path:Optional[Union[str,Path]]=None):
-    "Load `path` (default the run's `last.pt`) and the run's `best.pt` when the checkpoint has a best epoch."
+    "Load `path` (default the run's `last.pt`, or a newer full `best.pt` beside it) and the best weights it records, checked against `best.pt`'s epoch."
     path = Path(path) if path is not None else self.checkpoint_dir/"last.pt"
-    ck = load_torch(path, map_location="cpu")
     best_path = path.parent/"best.pt"
-    best = load_torch(best_path) if ck["early_stopping"]["best_epoch"] is not None and best_path.exists() else None
+    best = load_torch(best_path) if best_path.exists() and best_path != path else None
+    full = best is not None and "optimizer" in best   # slim_checkpoints keeps the weights only
+    ck = best if full and not path.exists() else load_torch(path)
+    if full and best["epoch"] > ck["epoch"]: ck = best   # killed between writing best.pt and last.pt: best.pt is the newer state
+    want = ck["early_stopping"]["best_epoch"]
+    if want is None or want == ck["epoch"]: best = None if want is None else ck   # the checkpoint holds its own best weights
+    elif best is None: warnings.warn(f"{best_path} is missing: the best weights (epoch {want}) are not restored")
+    elif best["epoch"] != want:
+        raise ValueError(f"{best_path} holds epoch {best['epoch']} but {path} records epoch {want} as the best: those weights are lost; "
+                         f"resume from {best_path} (--resume {best_path}) or start again with --overwrite")
     self.load_state_dict(ck, best)
 
 Trainer.state_dict, Trainer.load_state_dict, Trainer.save_checkpoint, Trainer.resume = state_dict, load_state_dict, save_checkpoint, resume
@@ -392,15 +400,46 @@ def _write_logs(self:Trainer):
     atomic_write_text(self.run_dir/"history.json", json.dumps([{k: _json_safe(v) for k, v in r.items()} for r in self.history], indent=1))
     if self.steps: atomic_write_text(self.run_dir/"steps.csv", pd.DataFrame(self.steps).to_csv(index=False))
 
+RUN_FILES = ("config.yaml", "history.csv", "checkpoints/last.pt", "checkpoints/best.pt")   # a folder holding any of these holds a run
+
+def _claim_run_dir(self:Trainer, resume:bool, overwrite:bool):
+    "Before the first write: a folder holding a run is refused unless resumed, or cleared when `overwrite`; stale temporary files go."
+    err = None
+    if self.is_main:
+        held = [f for f in RUN_FILES if (self.run_dir/f).exists()]
+        if held and not resume and not overwrite:
+            err = (f"{self.run_dir} holds an earlier run ({held[0]}): continue it with --resume (fit(resume=True)), "
+                   "replace it with --overwrite (fit(overwrite=True)), or choose another run_name")
+        elif held and overwrite: shutil.rmtree(self.run_dir)
+        else:
+            for d in (self.run_dir, self.checkpoint_dir): remove_stale_tmp(d)
+    err = gather_objects(err)[0]   # rank 0 owns the folder; every rank stops with it
+    if err: raise FileExistsError(err)
+
+def _check_monitor(self:Trainer):
+    "A one-class validation split leaves the monitored metric undefined (AUC) or meaningless (accuracy): follow `val_loss`, and say so."
+    labels = getattr(getattr(self.val_loader, "dataset", None), "labels", None)
+    if labels is None or self.monitor.removeprefix("val_") not in EPOCH_METRICS: return
+    present = np.unique(np.asarray(labels))
+    if len(present) != 1: return
+    if self.is_main:
+        warnings.warn(f"the validation split holds {LABEL_NAMES[int(present[0])]} crops only: train.monitor={self.monitor!r} means nothing on one class, "
+                      "so best.pt and early stopping follow val_loss instead; give the val split both classes")
+    self.monitor, self.mode = "val_loss", "min"
+
 def _improved(self:Trainer, value:float)->bool:
     if value is None or math.isnan(value): return False
     if self.best_value is None: return True
     d = self.tcfg.min_delta
     return value < self.best_value - d if self.mode == "min" else value > self.best_value + d
 
-def fit(self:Trainer, resume:Union[bool,str,Path]=False # True: continue from the run's last.pt; a path: from that checkpoint
+def fit(self:Trainer, resume:Union[bool,str,Path]=False, # True: continue from the run's last.pt; a path: from that checkpoint
+        overwrite:bool=False, # replace a run already in `run_dir` (without it, or `resume`, such a folder is refused)
        )->dict:
     "Train for `cfg.train.epochs` (or until early stopping); return a summary of the run."
+    if resume and overwrite: raise ValueError(f"resume and overwrite exclude each other: one continues the run in {self.run_dir}, the other replaces it")
+    self._claim_run_dir(bool(resume), overwrite)
+    self._check_monitor()
     if resume: self.resume(None if resume is True else resume)
     if self.is_main:
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -435,4 +474,4 @@ def fit(self:Trainer, resume:Union[bool,str,Path]=False # True: continue from th
                 best=str(self.checkpoint_dir/"best.pt") if self.best_epoch else None, last=str(self.checkpoint_dir/"last.pt"),
                 history=self.history)
 
-Trainer._write_logs, Trainer._improved, Trainer.fit = _write_logs, _improved, fit
+Trainer._write_logs, Trainer._claim_run_dir, Trainer._check_monitor, Trainer._improved, Trainer.fit = _write_logs, _claim_run_dir, _check_monitor, _improved, fit
