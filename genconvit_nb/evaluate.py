@@ -17,6 +17,7 @@ from .core import (REAL, FAKE, Config, EvalConfig, amp_settings, get_device, ato
                                env_snapshot, progress)
 from .datasets import build_datasets, make_loader
 from .models import load_model_checkpoint
+from .models.backbones import weights_stamp
 from .metrics import (PRED_COLUMNS, validate_predictions, read_predictions, aggregate_videos, binary_metrics,
                                   choose_threshold, bootstrap_ci, calibration, breakdown)
 from .plots import (save_figure, plot_confusion, plot_roc_pr, plot_score_hist, plot_reliability,
@@ -207,9 +208,9 @@ def evaluate_model(model:nn.Module, # a zoo detector
 
 # %% ../nbs/11c_evaluate.ipynb #050dabd2
 def _run_info(cfg:Config, info:Optional[dict], checkpoint:Path)->dict:
-    "`run` of metrics.json: the config's name, seed and held-out family, `info` over them, then fingerprint, folder, checkpoint."
+    "`run` of metrics.json: the config's name, seed and held-out family, `info` over them, then fingerprint, shipped weights, folder, checkpoint."
     base = dict(name=cfg.run_dir.name, seed=cfg.seed, holdout=cfg.data.holdout_manipulation, kind="train")
-    return base | (info or {}) | dict(config_fingerprint=cfg.fingerprint(), run_dir=str(cfg.run_dir),
+    return base | (info or {}) | dict(config_fingerprint=cfg.fingerprint(), weights=weights_stamp(cfg.model.pretrained), run_dir=str(cfg.run_dir),
                                       checkpoint=str(checkpoint.relative_to(cfg.run_dir)))
 
 def evaluate_run(cfg:Config, # the run's config (data, eval, run_dir)

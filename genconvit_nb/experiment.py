@@ -16,6 +16,7 @@ import torch
 from .core import (FAKE, Config, ConfigError, atomic_torch_save, atomic_write_text, env_snapshot, load_torch, progress,
                                project_root, resolve_path)
 from .evaluate import evaluate_predictions, evaluate_run, run_figures, save_metrics
+from .models.backbones import weights_stamp
 
 # %% auto #0
 __all__ = ['REPORT_SIZES', 'KERNEL', 'RunSpec', 'plan_ablation', 'plan_zoo', 'varied_keys', 'check_overrides', 'ReportPlan',
@@ -296,11 +297,14 @@ def execute_notebook(notebook:Union[str,Path], # a papermill notebook (one cell 
 
 # %% ../nbs/13a_experiment.ipynb #40a416bc
 def run_state(cfg:Config)->str:
-    "'done' (finished with this config), 'empty' (nothing there) or 'other' (a folder holding another run's files)."
+    "'done' (finished with this config and these shipped weights), 'stale' (this config, other shipped weights), 'empty' or 'other' (another run's files)."
     d, p = cfg.run_dir, cfg.run_dir/"metrics.json"
     if p.exists():
         with contextlib.suppress(Exception):
-            if json.loads(p.read_text())["run"]["config_fingerprint"] == cfg.fingerprint(): return "done"
+            run = json.loads(p.read_text())["run"]
+            if run["config_fingerprint"] == cfg.fingerprint():
+                same = run.get("kind") == "baseline" or run.get("weights", {}) == weights_stamp(cfg.model.pretrained)
+                return "done" if same else "stale"
     return "other" if d.exists() and any(d.iterdir()) else "empty"
 
 def run_one(spec:RunSpec, base:Config, experiment:str, output_dir:Union[str,Path], figures:bool=True, slim:bool=True)->dict:
@@ -319,8 +323,9 @@ def _prepare_dir(cfg:Config, force:bool)->Optional[str]:
     import shutil
     state = run_state(cfg)
     if state == "done" and not force: return "cached"
-    if state == "other" and not force:
-        raise FileExistsError(f"{cfg.run_dir} holds the results of another config; rerun with force=True (--force) to replace them, "
+    if state in ("other", "stale") and not force:
+        what = "another config" if state == "other" else f"this config trained from other shipped weights than today's {weights_stamp(cfg.model.pretrained)}"
+        raise FileExistsError(f"{cfg.run_dir} holds the results of {what}; rerun with force=True (--force) to replace them, "
                               "or change output_dir / the experiment name")
     if state != "empty": shutil.rmtree(cfg.run_dir)
     return None

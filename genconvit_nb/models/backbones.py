@@ -4,7 +4,7 @@
 
 # %% ../../nbs/05a_backbones.ipynb #b3a95174
 from __future__ import annotations
-import contextlib, os, socket, warnings
+import contextlib, hashlib, os, socket, warnings
 from pathlib import Path
 from typing import Optional, Union
 
@@ -17,8 +17,8 @@ from ..core import load_torch
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'BACKBONE_ALIASES', 'WEIGHTS_DIR', 'WEIGHT_TAGS', 'make_data_config',
-           'backbone_data_config', 'timm_args', 'hub_reachable', 'read_weights', 'shipped_weights', 'create_backbone',
-           'layer_decay_param_groups']
+           'backbone_data_config', 'timm_args', 'hub_reachable', 'read_weights', 'shipped_weights', 'weights_stamp',
+           'create_backbone', 'layer_decay_param_groups']
 
 # %% ../../nbs/05a_backbones.ipynb #787d459c
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -90,6 +90,14 @@ def shipped_weights(name:str, # a timm name or alias
     have = sorted(q.name for q in WEIGHTS_DIR.glob(f"*.{tag}.safetensors"))
     raise FileNotFoundError(f"no shipped '{tag}' weights for backbone '{name}' in {WEIGHTS_DIR} (shipped: {have or 'none'}); "
                             "`make pretrain` makes them, or pass pretrained=False to start from random init")
+
+# %% ../../nbs/05a_backbones.ipynb #d4f31ea3
+def weights_stamp(pretrained)->dict:
+    "`{file: sha256[:12]}` of the shipped weights a `pretrained` tag loads ({} for anything else: random init, timm's, a user's file)."
+    if not isinstance(pretrained, str) or pretrained not in WEIGHT_TAGS: return {}
+    def digest(p):
+        with open(p, "rb") as f: return hashlib.file_digest(f, "sha256").hexdigest()[:12]
+    return {p.name: digest(p) for p in sorted(WEIGHTS_DIR.glob(f"*.{pretrained}.safetensors"))}
 
 # %% ../../nbs/05a_backbones.ipynb #f665282f
 def _heads(m:nn.Module)->tuple:
