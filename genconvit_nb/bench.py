@@ -15,6 +15,7 @@ import torch.nn as nn
 from fastcore.script import call_parse, store_true
 
 from .core import Config, PreprocessConfig, SyntheticConfig, env_snapshot, get_device, resolve_path, seed_everything
+from .cli import cli_errors
 from .benchtools import (MODES, Results, measure, measure_interleaved, peak_memory, available_memory_gib, training_memory_gib,
                                      count_flops, mfu_peaks, device_slug, train_step_fn, infer_fn, RandomFrames, cpu_usage, others_share,
                                      torch_profile, python_profile, render_clip, detection_recall)
@@ -449,6 +450,7 @@ def run_benchmarks(only:Union[str,Sequence[str],None]=None, # sections (comma-se
 
 # %% ../nbs/14b_bench.ipynb #29d5c4ae
 @call_parse
+@cli_errors
 def bench_cli(only:str=None, # sections, comma-separated: preprocess, train, inference, e2e, profile (default: all)
               quick:store_true=False, # tiny sizes: runs in seconds (results go to <device>-quick.json)
               out:str="reports/benchmarks", # folder for <device>.json and <device>.md

@@ -14,6 +14,7 @@ import pandas as pd
 from fastcore.script import call_parse
 
 from .core import REAL, FAKE, SyntheticConfig, atomic_write_text, progress, resolve_path
+from .cli import cli_errors
 from .data import format_box, read_manifest, square_crop, write_manifest
 from .manipulations import FAMILIES, family_knobs, video_frames
 
@@ -180,6 +181,7 @@ def trivial_baseline(manifest_df:pd.DataFrame, # a manifest with train and test 
 
 # %% ../nbs/01c_benchmark.ipynb #8686982f
 @call_parse
+@cli_errors
 def synth_cli(out:str=None, # output folder (default: data/synthetic/v<version>-<fingerprint>)
               set:str=None, # dotted overrides, space separated, e.g. "synthetic.n_identities=12 synthetic.difficulty=hard"
               workers:int=2, # processes

@@ -323,8 +323,14 @@ def _cfg_from_yaml(cls, path_or_text:Union[str,Path]):
     p = Path(path_or_text)
     if isinstance(path_or_text, Path) or (len(str(path_or_text)) < 4096 and "\n" not in str(path_or_text)):
         if not p.exists(): raise FileNotFoundError(f"config file not found: {p}")
-        path_or_text = p.read_text()
-    return cls.from_dict(yaml.safe_load(path_or_text) or {})
+        where, path_or_text = str(p), p.read_text()
+    else: where = "the config text"
+    try: d = yaml.safe_load(path_or_text) or {}
+    except yaml.YAMLError as e:
+        m = getattr(e, "problem_mark", None); at = f" (line {m.line + 1}, column {m.column + 1})" if m else ""
+        raise ConfigError(f"{where} is not valid YAML{at}: {getattr(e, 'problem', None) or e}; fix the file") from None
+    if not isinstance(d, dict): raise ConfigError(f"{where} must hold a YAML mapping of config sections, not {type(d).__name__}")
+    return cls.from_dict(d)
 
 def _cfg_fingerprint(self, n:int=12)->str:
     "A short hash of the config's content (cache keys, run names)."

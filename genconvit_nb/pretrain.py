@@ -13,6 +13,7 @@ import torch
 from fastcore.script import call_parse
 
 from .core import Config, SyntheticConfig, atomic_write, atomic_write_text, env_snapshot, project_root, resolve_path
+from .cli import cli_errors
 from .benchmark import generate_synthetic, plan_videos
 from .synthetic import make_identity
 from .models.backbones import WEIGHTS_DIR, shipped_weights
@@ -140,6 +141,7 @@ def pretrain(arch:str, # a backbone in `PRETRAIN_BACKBONES` (or any timm name / 
 
 # %% ../nbs/10b_pretrain.ipynb #0f5aeb9e
 @call_parse
+@cli_errors
 def pretrain_cli(arch:str="all", # a backbone to pretrain, or 'all' (every one in PRETRAIN_BACKBONES)
                  steps:int=0, # optimiser steps per backbone (0: each one's default in PRETRAIN_BACKBONES)
                  out_dir:str=None, # where the weights and the model card go (default: the package's weights folder)

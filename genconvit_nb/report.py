@@ -16,6 +16,7 @@ from fastcore.meta import delegates
 from fastcore.script import Param, bool_arg, call_parse, store_true
 
 from .core import FAKE, ConfigError, atomic_write_text, env_snapshot, resolve_path
+from .cli import cli_errors
 from .evaluate import save_metrics
 from .plots import save_figure, plot_confusion, plot_roc_pr, plot_per_manipulation
 from .stats import HEADLINE, collect_runs, init_phrase, summarise_experiment, video_predictions
@@ -277,10 +278,9 @@ def _collect(experiment:str, exp_dir:Path, out:Path, base, notebooks:bool, statu
 
 # %% ../nbs/13c_report.ipynb #0f2a62c9
 @call_parse
+@cli_errors
 @delegates(run_report, but=["log"])
 def report_cli(**kwargs):
     "Run an experiment and write its report (reports/index.html for the default experiment)."
-    try: s = run_report(**kwargs)
-    except (ConfigError, FileNotFoundError, FileExistsError) as e:
-        print(f"error: {e}", file=sys.stderr); sys.exit(2)
+    s = run_report(**kwargs)
     if any(r["status"] == "failed" for r in s["status"]): sys.exit(1)

@@ -17,6 +17,7 @@ from torch.distributed.elastic.multiprocessing.errors import record
 from torch.utils.data import ConcatDataset, DistributedSampler, Subset
 
 from .core import Config, ConfigError, get_device, load_torch, seed_everything
+from .cli import cli_errors
 from .datasets import build_datasets, check_splits, make_loader
 from .trainer import (DistributedBalancedSampler, ShardSampler, Trainer, _flat, dist_rank_world, per_rank_batch_size)
 from .models import model_from_config
@@ -132,6 +133,7 @@ def resume_config(run:Union[str,Path], # a run folder (its config.yaml) or a che
 
 # %% ../nbs/10_train_ddp.ipynb #c2e144c3
 @call_parse
+@cli_errors
 def train_cli(config:str=None, # YAML config file (default: the built-in defaults)
               set:Param("override a config key, e.g. --set train.lr=3e-4 (repeatable)", str, action="append")=None,
               resume:Param("continue from the run's last.pt, or from the checkpoint given", str, nargs="?", const="last")=None,
