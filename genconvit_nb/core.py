@@ -8,7 +8,7 @@ import contextlib, dataclasses, datetime, difflib, hashlib, json, os, platform, 
 from dataclasses import dataclass, field, fields, asdict
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Any, List, Literal, Optional, Union
 
 import numpy as np
 import torch
@@ -207,6 +207,7 @@ class TrainConfig:
     sync_bn: bool = False
     deterministic: bool = False
     log_every: int = _f(10, 1, help="optimizer steps between logged step losses (steps.csv)")
+    log_to: List[Literal["csv", "tensorboard"]] = _f(lambda: ["csv", "tensorboard"], help="where the logged scalars go: csv (history.csv, steps.csv; always written) and tensorboard (<run>/tensorboard)")
 
 # %% ../nbs/00_core.ipynb #89646f15
 @dataclass
@@ -248,12 +249,13 @@ def _type_ok(v, tp)->bool:
     if tp is type(None): return v is None
     if tp is float: return isinstance(v, (int, float)) and not isinstance(v, bool)
     if tp is int: return isinstance(v, int) and not isinstance(v, bool)
-    if origin in (list, tuple) or tp in (list, tuple): return isinstance(v, (list, tuple))
+    if origin in (list, tuple) or tp in (list, tuple): return isinstance(v, (list, tuple)) and all(_type_ok(x, args[0]) for x in v) if args else isinstance(v, (list, tuple))
     if origin is dict or tp is dict: return isinstance(v, dict)
     return isinstance(v, tp) if isinstance(tp, type) else True
 
 def _describe(tp)->str:
     if typing.get_origin(tp) is Literal: return "one of " + ", ".join(map(repr, typing.get_args(tp)))
+    if typing.get_origin(tp) in (list, tuple) and typing.get_args(tp): return f"a list of {_describe(typing.get_args(tp)[0])}"
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 def _from_dict(cls, d:dict, prefix:str=""):

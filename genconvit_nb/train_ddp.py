@@ -112,7 +112,7 @@ def run_training(cfg:Config, resume:Union[bool,str]=False, timeout_s:float=1800,
 
 # %% ../nbs/10_train_ddp.ipynb #57231d1b
 RESUME_SAFE = ("experiment", "run_name", "output_dir", "device", "train.epochs", "train.early_stopping_patience", "train.min_delta",
-               "train.log_every", "train.compile", "data.num_workers", "data.prefetch_factor",
+               "train.log_every", "train.log_to", "train.compile", "data.num_workers", "data.prefetch_factor",
                "eval.aggregation", "eval.threshold", "eval.threshold_rule", "eval.n_bootstrap", "eval.batch_size")
 
 def resume_config(run:Union[str,Path], # a run folder (its config.yaml) or a checkpoint file (the config it holds)

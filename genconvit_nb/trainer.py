@@ -300,7 +300,7 @@ def train_one_epoch(self:Trainer, epoch:int)->dict:
             self._optimizer_step()
             if self.step % self.tcfg.log_every == 0:
                 row = self._reduce_terms(win, win_n); row.pop("n")
-                self.steps.append(dict(step=self.step, epoch=epoch + 1, lr=self._lr, **row))
+                self.steps.append(dict(step=self.step, epoch=epoch + 1, lr=self._lr, **row)); self._log_scalars()
                 bar.set_postfix(loss=f"{row['loss']:.4f}", lr=f"{self._lr:.2e}", refresh=False)
             win.clear(); win_n.zero_()
         bar.update()
@@ -399,6 +399,7 @@ def _write_logs(self:Trainer):
     atomic_write_text(self.run_dir/"history.csv", pd.DataFrame(self.history).to_csv(index=False))
     atomic_write_text(self.run_dir/"history.json", json.dumps([{k: _json_safe(v) for k, v in r.items()} for r in self.history], indent=1))
     if self.steps: atomic_write_text(self.run_dir/"steps.csv", pd.DataFrame(self.steps).to_csv(index=False))
+    self._log_scalars()
 
 RUN_FILES = ("config.yaml", "history.csv", "checkpoints/last.pt", "checkpoints/best.pt")   # a folder holding any of these holds a run
 
@@ -445,6 +446,7 @@ def fit(self:Trainer, resume:Union[bool,str,Path]=False, # True: continue from t
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.cfg.to_yaml(self.run_dir/"config.yaml")
         atomic_write_text(self.run_dir/"env.json", json.dumps(env_snapshot() | dict(world_size=self.world), indent=1))
+        self._tensorboard()   # opened now: the rows a resume restored count as sent
     has_val = self.val_loader is not None
     if not has_val and self.is_main: warnings.warn("no validation data: no best.pt, no early stopping; the plateau schedule follows the training loss")
     stopped = False
@@ -469,9 +471,36 @@ def fit(self:Trainer, resume:Union[bool,str,Path]=False, # True: continue from t
         p = self.tcfg.early_stopping_patience
         stopped = bool(has_val and p and self.bad_epochs >= p)
     if self.best_state is not None: self.module.load_state_dict(self.best_state)
+    self._close_logs()
     return dict(run_dir=str(self.run_dir), epochs=self.epoch, steps=self.step, stopped_early=stopped,
                 monitor=self.monitor, best_value=self.best_value, best_epoch=self.best_epoch,
                 best=str(self.checkpoint_dir/"best.pt") if self.best_epoch else None, last=str(self.checkpoint_dir/"last.pt"),
                 history=self.history)
 
 Trainer._write_logs, Trainer._claim_run_dir, Trainer._check_monitor, Trainer._improved, Trainer.fit = _write_logs, _claim_run_dir, _check_monitor, _improved, fit
+
+# %% ../nbs/09_trainer.ipynb #540064b2
+def _tensorboard(self:Trainer):
+    "The run's TensorBoard writer, opened at the start of `fit` (rank 0, with 'tensorboard' in `train.log_to`); None otherwise."
+    if not self.is_main or "tensorboard" not in self.tcfg.log_to: return None
+    if getattr(self, "_tb", None) is None:
+        from torch.utils.tensorboard import SummaryWriter
+        self._tb = SummaryWriter(str(self.run_dir/"tensorboard"), purge_step=self.step or None)
+        self._tb_sent = dict(step=len(self.steps), epoch=len(self.history))   # rows restored by a resume were sent before
+    return self._tb
+
+def _log_scalars(self:Trainer):
+    "Send the `steps.csv` and `history.csv` rows not sent yet (tags `step/...` and `epoch/...`, x = optimizer step)."
+    tb = self._tensorboard()
+    if tb is None: return
+    for kind, rows in (("step", self.steps), ("epoch", self.history)):
+        for r in rows[self._tb_sent[kind]:]:
+            for k, v in r.items():
+                if k != "step" and isinstance(v, (int, float)) and not isinstance(v, bool): tb.add_scalar(f"{kind}/{k}", v, r["step"])
+        self._tb_sent[kind] = len(rows)
+    tb.flush()
+
+def _close_logs(self:Trainer):
+    if getattr(self, "_tb", None) is not None: self._tb.close(); self._tb = None
+
+Trainer._tensorboard, Trainer._log_scalars, Trainer._close_logs = _tensorboard, _log_scalars, _close_logs
