@@ -4,13 +4,14 @@
 
 # %% ../nbs/11c_evaluate.ipynb #3903aeb9
 from __future__ import annotations
-import csv, json, warnings
+import contextlib, csv, json, warnings
 from pathlib import Path
 from typing import Optional, Union
 
 import numpy as np
 import pandas as pd
 import torch
+import torch.distributed as dist
 import torch.nn as nn
 
 from .core import (REAL, FAKE, Config, EvalConfig, amp_settings, get_device, atomic_write, atomic_write_text,
@@ -18,6 +19,8 @@ from .core import (REAL, FAKE, Config, EvalConfig, amp_settings, get_device, ato
 from .datasets import build_datasets, make_loader
 from .models import load_model_checkpoint
 from .models.backbones import weights_stamp
+from .trainer import ShardSampler, dist_rank_world
+from .train_ddp import gather_shards
 from .metrics import (PRED_COLUMNS, validate_predictions, read_predictions, aggregate_videos, binary_metrics,
                                   choose_threshold, bootstrap_ci, calibration, breakdown)
 from .plots import (save_figure, plot_confusion, plot_roc_pr, plot_score_hist, plot_reliability,
@@ -52,8 +55,25 @@ def _memory_format(model:nn.Module, device:torch.device, channels_last:Optional[
     if fmt is torch.channels_last: model.to(memory_format=fmt)
     return fmt
 
+# %% ../nbs/11c_evaluate.ipynb #2eb33b1c
+def _check_rank_loader(loader, rank:int, world:int):
+    "Under torchrun a loader must hold this rank's shard only (else every crop would be scored W times)."
+    s = getattr(loader, "sampler", None)
+    if world > 1 and not (isinstance(s, ShardSampler) and (s.rank, s.world) == (rank, world)):
+        got = f"ShardSampler of rank {s.rank} of {s.world}" if isinstance(s, ShardSampler) else type(s).__name__
+        raise ValueError(f"predict_to_csv under torchrun (rank {rank} of {world}) needs this rank's shard: a loader made with "
+                         f"make_loader(ds, cfg, train=False, sampler=ShardSampler(len(ds), rank, world)), not a {got}")
+
+def _write_gathered(path:Path, mine:list, rank:int):
+    "Every rank's rows in the dataset's order, written by rank 0; every rank returns once the file is complete."
+    rows = gather_shards(mine)
+    if rank == 0:
+        with atomic_write(path, "w") as f: w = csv.writer(f, lineterminator="\n"); w.writerow(PRED_COLUMNS); w.writerows(rows)
+    dist.barrier()
+
+# %% ../nbs/11c_evaluate.ipynb #8ab613e8
 def predict_to_csv(model:nn.Module, # a zoo detector (returns a dict with `logits`)
-                   loader, # yields FrameDataset batches
+                   loader, # yields FrameDataset batches (under torchrun: this rank's `ShardSampler` shard)
                    path:Union[str,Path], # the predictions CSV to write
                    split:str="", # written in the `split` column when batches do not carry one
                    device:Union[str,torch.device,None]=None, # default: the model's device
@@ -61,20 +81,24 @@ def predict_to_csv(model:nn.Module, # a zoo detector (returns a dict with `logit
                    desc:Optional[str]=None, # progress-bar label
                    channels_last:Optional[bool]=None, # NHWC model and inputs (None: on CUDA)
                   )->Path:
-    "Score every crop of `loader` and stream one row per crop to a predictions CSV; returns the path."
-    path = Path(path)
+    "Score every crop of `loader` and stream one row per crop to a predictions CSV (under torchrun rank 0 writes every rank's rows); returns the path."
+    path, (rank, world) = Path(path), dist_rank_world()
+    _check_rank_loader(loader, rank, world)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     ctx, fmt = amp_settings(device, amp), _memory_format(model, device, channels_last)
-    was = model.training; model.eval()
+    was = model.training; model.eval(); mine = []
     try:
-        with atomic_write(path, "w") as f, torch.inference_mode():
-            w = csv.writer(f, lineterminator="\n"); w.writerow(PRED_COLUMNS)
-            for batch in progress(loader, desc=desc or f"predict {path.name}", leave=False):
+        with (atomic_write(path, "w") if world == 1 else contextlib.nullcontext()) as f, torch.inference_mode():
+            w = csv.writer(f, lineterminator="\n") if f else None
+            if w: w.writerow(PRED_COLUMNS)
+            for batch in progress(loader, desc=desc or f"predict {path.name}", leave=False, **(dict(disable=True) if rank else {})):
                 x = batch["image"].to(device, non_blocking=True).contiguous(memory_format=fmt)
                 with ctx.autocast(): logits = model(x)["logits"]
-                w.writerows(_prediction_rows(batch, logits.float().softmax(-1)[:, FAKE].cpu().numpy(), split))
-                f.flush()
+                rows = _prediction_rows(batch, logits.float().softmax(-1)[:, FAKE].cpu().numpy(), split)
+                if w: w.writerows(rows); f.flush()
+                else: mine += rows
     finally: model.train(was)
+    if world > 1: _write_gathered(path, mine, rank)
     return path
 
 # %% ../nbs/11c_evaluate.ipynb #22be56db
@@ -191,15 +215,17 @@ def evaluate_model(model:nn.Module, # a zoo detector
                    out_dir:Union[str,Path], # predictions, metrics.json and figures go here
                    info:Optional[dict]=None, # recorded in metrics.json under 'run'
                    figures:bool=True)->dict:
-    "Predict val and test, compute metrics (thresholds from val), write predictions, metrics.json and figures."
+    "Predict val and test, compute metrics (thresholds from val), write predictions, metrics.json and figures (under torchrun: sharded, rank 0 writes)."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     device = get_device(cfg.device); model = model.to(device).eval()
-    ds = build_datasets(cfg, model.data_config)
+    ds, (rank, world) = build_datasets(cfg, model.data_config), dist_rank_world()
     for split in ("val", "test"):
-        predict_to_csv(model, make_loader(ds[split], cfg, train=False), out_dir/f"predictions_{split}.csv", split=split, device=device, amp=cfg.train.amp)
+        loader = make_loader(ds[split], cfg, train=False, sampler=ShardSampler(len(ds[split]), rank, world))
+        predict_to_csv(model, loader, out_dir/f"predictions_{split}.csv", split=split, device=device, amp=cfg.train.amp)
     metrics = evaluate_predictions(out_dir/"predictions_test.csv", out_dir/"predictions_val.csv", cfg.eval, seed=cfg.seed)
     metrics["run"] = info or {}
     metrics.update(_training_facts(out_dir))
+    if rank > 0: return metrics      # the same numbers from the same files; rank 0 writes the rest
     if not (out_dir/"config.yaml").exists(): cfg.to_yaml(out_dir/"config.yaml")
     if not (out_dir/"env.json").exists(): atomic_write_text(out_dir/"env.json", json.dumps(env_snapshot(), indent=1))
     if figures: metrics["figures"] = {k: str(Path(v).relative_to(out_dir)) for k, v in run_figures(out_dir, metrics, model, ds["test"]).items()}

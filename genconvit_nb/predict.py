@@ -21,6 +21,7 @@ from .metrics import AGGREGATIONS, video_score
 from .faces import get_face_detector
 from .preprocess import extract_faces
 from .models import load_model_checkpoint, load_upstream_checkpoint
+from .train_ddp import cleanup_distributed, gather_shards, init_distributed
 
 # %% auto #0
 __all__ = ['PREDICT_COLUMNS', 'load_predictor', 'VideoPredictor', 'write_predictions', 'predict_cli']
@@ -158,13 +159,17 @@ def predict_cli(inputs:Param("video files or folders (searched recursively)", st
                 amp:str="auto", # autocast: auto (bf16/fp16 on CUDA), bf16, fp16, off
                 quiet:bool=False, # no progress bar
                ):
-    "Score videos with a detector; writes `video, n_frames, n_faces, p_fake, label, error`; exit status 1 if any file failed."
-    model, thr, src = load_predictor(checkpoint, upstream_net, device)
-    cfg = _cli_preprocess(bool(upstream_net), frames, detector, faces, margin)
-    pred = VideoPredictor(model, cfg, aggregation, threshold if threshold is not None else thr, batch_size, amp)
-    videos = find_videos(inputs, must_exist=False)
-    if not videos: print("no videos found", file=sys.stderr); sys.exit(1)
-    t0 = time.perf_counter(); rows = list(pred.predict(videos, workers, show_progress=not quiet))
-    write_predictions(rows, output)
-    print(_summary(rows, time.perf_counter() - t0, pred.threshold, "given" if threshold is not None else src, output), file=sys.stderr)
+    "Score videos with a detector (under torchrun: each process its share, rank 0 writes); exit status 1 if any file failed."
+    rank, _, world = init_distributed()
+    try:
+        model, thr, src = load_predictor(checkpoint, upstream_net, device)
+        cfg = _cli_preprocess(bool(upstream_net), frames, detector, faces, margin)
+        pred = VideoPredictor(model, cfg, aggregation, threshold if threshold is not None else thr, batch_size, amp)
+        videos = find_videos(inputs, must_exist=False)
+        if not videos: print("no videos found", file=sys.stderr); sys.exit(1)
+        t0 = time.perf_counter(); rows = gather_shards(list(pred.predict(videos[rank::world], workers, show_progress=not quiet and rank == 0)))
+    finally: cleanup_distributed()
+    if rank == 0:
+        write_predictions(rows, output)
+        print(_summary(rows, time.perf_counter() - t0, pred.threshold, "given" if threshold is not None else src, output), file=sys.stderr)
     if any(r["error"] for r in rows): sys.exit(1)

@@ -4,14 +4,14 @@
 
 # %% ../nbs/03d_preprocess.ipynb #b4305403
 from __future__ import annotations
-import concurrent.futures as cf, hashlib, json, multiprocessing as mp, re, sys
+import concurrent.futures as cf, hashlib, json, multiprocessing as mp, os, re, sys
 from pathlib import Path
 from typing import Optional, Union
 
 import cv2
 import numpy as np
 import pandas as pd
-from fastcore.script import call_parse, bool_arg
+from fastcore.script import Param, call_parse, bool_arg
 
 from .core import Config, PreprocessConfig, REAL, FAKE, atomic_write_text, progress, resolve_path
 from .adapters import load_videos
@@ -20,7 +20,8 @@ from .video import read_frames
 from .faces import BoxesDetector, FaceDetector, NoFaceError, get_face_detector, select_faces
 
 # %% auto #0
-__all__ = ['extract_faces', 'process_video', 'preprocess_videos', 'preprocess_cli']
+__all__ = ['extract_faces', 'process_video', 'preprocess_videos', 'shard_of', 'parse_shard', 'shard_part_names', 'missing_shards',
+           'merge_shards', 'preprocess_cli']
 
 # %% ../nbs/03d_preprocess.ipynb #daa47630
 def extract_faces(video_path:Union[str,Path], # the video
@@ -152,18 +153,24 @@ def _parts_dir(out_root:Path, cfg:PreprocessConfig)->Path:
     parts.mkdir(parents=True, exist_ok=True)
     return parts
 
-def _collect(v:pd.DataFrame, part_of:dict, errors:dict, out_root:Path, manifest_name:str)->tuple:
-    "`(manifest, errors)` of the whole table, both written under `out_root`."
-    paths = dict(zip(v.video_id, v.video_path))
-    err_df = pd.DataFrame([dict(video_id=k, video_path=str(paths[k]), error=e) for k, e in errors.items()], columns=["video_id", "video_path", "error"])
-    done = [pd.read_csv(part_of[vid], dtype=str, keep_default_na=False) for vid in v.video_id if vid not in errors and part_of[vid].exists()]
+def _write_results(done:list, err_df:pd.DataFrame, out_root:Path, manifest_name:str, errors_name:str="errors.csv", part:bool=False)->tuple:
+    "`(manifest, errors)` from manifest tables and failures, both written under `out_root` (errors first); a shard's part even when empty."
+    done = [d for d in done if len(d)]
     man = pd.concat(done, ignore_index=True) if done else pd.DataFrame(columns=list(MANIFEST_COLUMNS))
+    atomic_write_text(out_root/errors_name, err_df.to_csv(index=False))
     if len(man):
         man = validate_manifest(man)
         man["track_id"] = man.track_id.astype(int)
         write_manifest(man, out_root/manifest_name)
-    atomic_write_text(out_root/"errors.csv", err_df.to_csv(index=False))
+    elif part: atomic_write_text(out_root/manifest_name, man.to_csv(index=False))
     return man, err_df
+
+def _collect(v:pd.DataFrame, part_of:dict, errors:dict, out_root:Path, manifest_name:str, errors_name:str="errors.csv", part:bool=False)->tuple:
+    "`(manifest, errors)` of the whole table (or of one shard), both written under `out_root`."
+    paths = dict(zip(v.video_id, v.video_path))
+    err_df = pd.DataFrame([dict(video_id=k, video_path=str(paths[k]), error=e) for k, e in errors.items()], columns=["video_id", "video_path", "error"])
+    done = [pd.read_csv(part_of[vid], dtype=str, keep_default_na=False) for vid in v.video_id if vid not in errors and part_of[vid].exists()]
+    return _write_results(done, err_df, out_root, manifest_name, errors_name, part)
 
 # %% ../nbs/03d_preprocess.ipynb #78e36606
 def preprocess_videos(videos:pd.DataFrame, # video table: video_path, video_id, label (+ manipulation, source_id, target_id, split, dataset)
@@ -172,10 +179,12 @@ def preprocess_videos(videos:pd.DataFrame, # video table: video_path, video_id, 
                       boxes:Optional[pd.DataFrame]=None, # for detector 'boxes': video_id, frame_index, box rows
                       overwrite:bool=False, # redo videos that are already done
                       manifest_name:str="manifest.csv",
+                      shard:Union[str,tuple,None]=None, # 'K/N' or (K, N): only shard K of N, written as part files (see `shard_of`)
                      )->tuple:
     "Turn videos into face crops in parallel, resumably; return `(manifest_df, errors_df)` (also written under `out_root`)."
     cfg = cfg or PreprocessConfig(); out_root = resolve_path(out_root); out_root.mkdir(parents=True, exist_ok=True)
     v = _check_video_table(videos)
+    if shard is not None: v = _shard_table(v, *parse_shard(shard))
     if boxes is not None and not {"video_id", "frame_index", "box"} <= set(boxes.columns):
         raise ValueError(f"boxes table needs columns video_id, frame_index, box; has {list(boxes.columns)}")
     parts = _parts_dir(out_root, cfg)
@@ -185,17 +194,108 @@ def preprocess_videos(videos:pd.DataFrame, # video table: video_path, video_id, 
     workers = min(cfg.workers, len(todo))
     args = [(r, str(out_root), cfg.to_dict(), str(part_of[r["video_id"]]), by_video.get(r["video_id"]), None if workers <= 1 else False) for r in todo]
     errors = _run_all(args, workers)
-    return _collect(v, part_of, errors, out_root, manifest_name)
+    names = shard_part_names(*parse_shard(shard)) if shard is not None else (manifest_name, "errors.csv")
+    return _collect(v, part_of, errors, out_root, *names, part=shard is not None)
+
+# %% ../nbs/03d_preprocess.ipynb #02eb7f9d
+def shard_of(video_id:str, n:int)->int:
+    "The shard (0..n-1) of a video: a hash of its id, the same whatever else is in the table."
+    return int(hashlib.sha1(str(video_id).encode()).hexdigest(), 16) % n
+
+def parse_shard(spec:Union[str,tuple], # 'K/N', (K, N), or 'auto' (SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT)
+                env:Optional[dict]=None, # default: os.environ
+               )->tuple:
+    "`(K, N)` with 0 <= K < N, or a one-line error saying what to give."
+    env = os.environ if env is None else env
+    if isinstance(spec, tuple): k, n = spec
+    elif spec == "auto":
+        unset = [v for v in ("SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT") if v not in env]
+        if unset: raise ValueError(f"--shard auto needs {' and '.join(unset)} (set in a SLURM job array, #SBATCH --array=0-63); outside SLURM give --shard K/N")
+        k, n = int(env["SLURM_ARRAY_TASK_ID"]) - int(env.get("SLURM_ARRAY_TASK_MIN", 0)), int(env["SLURM_ARRAY_TASK_COUNT"])
+    elif m := re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(spec)): k, n = int(m[1]), int(m[2])
+    else: raise ValueError(f"--shard {spec!r}: expected K/N (shard K of N, e.g. 3/64) or auto")
+    if not 0 <= k < n: raise ValueError(f"--shard {k}/{n}: K must be in 0..{n - 1} (shards are numbered from 0; a SLURM array must be contiguous)")
+    return k, n
+
+def shard_part_names(k:int, n:int)->tuple:
+    "The manifest and errors part files shard K of N writes."
+    return f"manifest.part-{k}-of-{n}.csv", f"errors.part-{k}-of-{n}.csv"
+
+def _shard_table(v:pd.DataFrame, k:int, n:int)->pd.DataFrame:
+    "The rows of shard K of N."
+    return v[[shard_of(i, n) == k for i in v.video_id]].reset_index(drop=True)
+
+# %% ../nbs/03d_preprocess.ipynb #f4f8fc80
+_PART_FILE = re.compile(r"(manifest|errors)\.part-(\d+)-of-(\d+)\.csv")
+
+def _shard_parts(out_root:Path)->dict:
+    "`{N: {K: {'manifest': path, 'errors': path}}}` of the finished shards' part files in `out_root`."
+    found = {}
+    for p in out_root.glob("*.part-*-of-*.csv"):
+        if m := _PART_FILE.fullmatch(p.name): found.setdefault(int(m[3]), {}).setdefault(int(m[2]), {})[m[1]] = p
+    return found
+
+def missing_shards(out_root:Union[str,Path], n:int)->list:
+    "The shards K of N whose two part files are not (yet) in `out_root`."
+    parts = _shard_parts(resolve_path(out_root)).get(n, {})
+    return [k for k in range(n) if len(parts.get(k, {})) < 2]
+
+def _refuse_duplicates(tables:dict, out_root:Path):
+    "A video in more than one part file is an error that names it."
+    where = {}
+    for name, df in tables.items():
+        for vid in df.video_id.unique(): where.setdefault(vid, []).append(name)
+    dup = {v: w for v, w in where.items() if len(w) > 1}
+    if dup: raise ValueError(f"{out_root}: {len(dup)} video(s) in more than one part file: " + "; ".join(f"{v!r} in {w}" for v, w in list(dup.items())[:5])
+                             + "; delete the stale part files and rerun their shards")
+
+# %% ../nbs/03d_preprocess.ipynb #5836f4ea
+def merge_shards(out_root:Union[str,Path], # the output folder the shards wrote their parts to
+                 n:Optional[int]=None, # the number of shards (default: the one N of the part files there)
+                 manifest_name:str="manifest.csv",
+                )->tuple:
+    "Merge the N shards' part files into `manifest.csv` and `errors.csv`; return `(manifest_df, errors_df)`."
+    out_root = resolve_path(out_root); found = _shard_parts(out_root)
+    if n is None:
+        if not found: raise ValueError(f"{out_root}: no shard parts (manifest.part-K-of-N.csv) to merge; run genconvit-preprocess --shard K/N first")
+        if len(found) > 1: raise ValueError(f"{out_root}: part files of {len(found)} shard counts (N in {sorted(found)}); delete the stale ones and merge again")
+        n = next(iter(found))
+    if missing := missing_shards(out_root, n):
+        raise ValueError(f"{out_root}: shard(s) {missing} of {n} not finished (no manifest/errors part file); run them with --shard K/{n}, then merge")
+    read = lambda p: pd.read_csv(p, dtype=str, keep_default_na=False)
+    tables = {found[n][k][kind].name: read(found[n][k][kind]) for k in range(n) for kind in ("manifest", "errors")}
+    _refuse_duplicates(tables, out_root)
+    def merged(kind):
+        ts = [t for name, t in tables.items() if name.startswith(kind)]
+        return pd.concat([t for t in ts if len(t)] or ts[:1], ignore_index=True).sort_values("video_id", kind="stable", ignore_index=True)
+    return _write_results([merged("manifest")], merged("errors"), out_root, manifest_name)
 
 # %% ../nbs/03d_preprocess.ipynb #7615a853
 def _cli_config(config:Optional[str], overrides:dict)->PreprocessConfig:
     cfg = Config.from_yaml(config).preprocess if config else PreprocessConfig()
     return cfg.update({k: v for k, v in overrides.items() if v is not None})
 
+# %% ../nbs/03d_preprocess.ipynb #335dc34a
+def _say(man:pd.DataFrame, errs:pd.DataFrame, out:Union[str,Path], names:tuple=("manifest.csv", "errors.csv"))->str:
+    "The command's summary line."
+    return f"{man.video_id.nunique() if len(man) else 0} videos, {len(man)} crops -> {Path(out)/names[0]}; {len(errs)} failed -> {Path(out)/names[1]}"
+
+def _merge_cmd(out:Union[str,Path], n:Optional[int]=None)->pd.DataFrame:
+    "`merge_shards` as the command runs it: a summary line, or a one-line error; the merged failures."
+    try: man, errs = merge_shards(out, n)
+    except ValueError as e: raise SystemExit(f"genconvit-preprocess: {e}")
+    print("merged: " + _say(man, errs, out))
+    return errs
+
+def _after_shard(out:Union[str,Path], k:int, n:int):
+    "Merge when no shard is missing any more (this one finished last), else say which are still to run."
+    if left := missing_shards(out, n): print(f"shard {k}/{n} done; shard(s) {left[:10]}{' ...' if len(left) > 10 else ''} still to run before the merge")
+    else: _merge_cmd(out, n)
+
 # %% ../nbs/03d_preprocess.ipynb #7b95e7ee
 @call_parse
-def preprocess_cli(src:str, # dataset root or folder of videos
-                   out:str, # output data root (crops/, manifest.csv, errors.csv)
+def preprocess_cli(src:Param("dataset root or folder of videos", str, opt=False, nargs="?")=None,
+                   out:Param("output data root (crops/, manifest.csv, errors.csv)", str, opt=False, nargs="?")=None,
                    dataset:str="folder", # adapter: folder, ffpp, celebdf, dfdc, timit
                    adapter_opts:str=None, # adapter keyword arguments as YAML, e.g. "{compression: c40, methods: [Deepfakes]}"
                    config:str=None, # YAML config file; its `preprocess` section is used
@@ -208,15 +308,22 @@ def preprocess_cli(src:str, # dataset root or folder of videos
                    crop_size:int=None, # crop side in pixels
                    workers:int=None, # parallel processes (0: in-process)
                    overwrite:bool_arg=False, # redo finished videos
+                   shard:str=None, # K/N: only shard K of N, into part files merged when the last shard ends; auto: SLURM's job array
+                   merge:str=None, # only merge the shards' part files in this output folder into manifest.csv and errors.csv
                   ):
     "Preprocess a dataset's videos into face crops and a manifest; exit status 1 if any video failed."
     import yaml
+    if merge: sys.exit(1 if len(_merge_cmd(merge)) else 0)
+    if not (src and out): raise SystemExit("genconvit-preprocess: give SRC and OUT (or --merge OUT to merge the shards' part files)")
+    try: k_n = parse_shard(shard) if shard else None
+    except ValueError as e: raise SystemExit(f"genconvit-preprocess: {e}")
     cfg = _cli_config(config, dict(n_frames=n_frames, sampling=sampling, detector=detector, faces=faces,
                                    margin=margin, crop_size=crop_size, workers=workers))
     opts = yaml.safe_load(adapter_opts) if adapter_opts else {}
     if not isinstance(opts, dict): raise SystemExit(f"--adapter_opts must be a YAML mapping, got {adapter_opts!r}")
     videos = load_videos(dataset, src, **opts)
     box_table = pd.read_csv(resolve_path(boxes), dtype={"video_id": str, "box": str}) if boxes else None
-    man, errs = preprocess_videos(videos, out, cfg, boxes=box_table, overwrite=overwrite)
-    print(f"{man.video_id.nunique() if len(man) else 0} videos, {len(man)} crops -> {Path(out)/'manifest.csv'}; {len(errs)} failed -> {Path(out)/'errors.csv'}")
+    man, errs = preprocess_videos(videos, out, cfg, boxes=box_table, overwrite=overwrite, shard=k_n)
+    print(_say(man, errs, out, shard_part_names(*k_n) if k_n else ("manifest.csv", "errors.csv")))
+    if k_n: _after_shard(out, *k_n)
     if len(errs): sys.exit(1)

@@ -19,12 +19,12 @@ from torch.utils.data import ConcatDataset, DistributedSampler, Subset
 from .core import Config, ConfigError, get_device, load_torch, seed_everything
 from .cli import cli_errors
 from .datasets import build_datasets, check_splits, make_loader
-from .trainer import (DistributedBalancedSampler, ShardSampler, Trainer, _flat, dist_rank_world, per_rank_batch_size)
+from .trainer import (DistributedBalancedSampler, ShardSampler, Trainer, _flat, dist_rank_world, gather_objects, per_rank_batch_size)
 from .models import model_from_config
 
 # %% auto #0
-__all__ = ['RESUME_SAFE', 'init_distributed', 'cleanup_distributed', 'dataset_labels', 'build_loaders', 'train_from_config',
-           'load_config', 'run_training', 'resume_config', 'train_cli']
+__all__ = ['RESUME_SAFE', 'init_distributed', 'cleanup_distributed', 'gather_shards', 'dataset_labels', 'build_loaders',
+           'train_from_config', 'load_config', 'run_training', 'resume_config', 'train_cli']
 
 # %% ../nbs/10_train_ddp.ipynb #eca3e1d7
 def init_distributed(timeout_s:float=1800 # seconds a collective may wait for a missing rank before failing
@@ -44,6 +44,18 @@ def init_distributed(timeout_s:float=1800 # seconds a collective may wait for a 
 def cleanup_distributed():
     "Leave the process group (if any)."
     if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
+
+# %% ../nbs/10_train_ddp.ipynb #db4003ed
+def _unshard(parts:list)->list:
+    "Rank `r`'s `items[r::W]`, for every rank, back into `items`."
+    out = [None] * sum(map(len, parts))
+    for r, p in enumerate(parts): out[r::len(parts)] = p
+    return out
+
+def gather_shards(part:list # this rank's results for `items[rank::world]`
+                 )->list:
+    "Every rank's results, in the order of the items (`part` itself in a single process)."
+    return _unshard(gather_objects(part))
 
 # %% ../nbs/10_train_ddp.ipynb #2fcc51b3
 def dataset_labels(ds)->np.ndarray:

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
 from .core import (FAKE, LABEL_NAMES, Config, ConfigError, TrainConfig, amp_settings, atomic_torch_save, atomic_write_text,
                                env_snapshot, get_device, load_torch, progress, remove_stale_tmp, seed_everything)
-from .evaluate import binary_metrics
+from .metrics import binary_metrics
 from .models import Detector, model_checkpoint, use_fast_depthwise
 
 # %% auto #0
@@ -157,7 +157,7 @@ EPOCH_METRICS = dict(acc="accuracy", bacc="balanced_accuracy", auc="auc", ap="ap
 def epoch_metrics(labels, # 0 real / 1 fake
                   p_fake # P(fake) per item
                  )->dict:
-    "The history's metrics (short names, see `EPOCH_METRICS`) from `evaluate.binary_metrics`."
+    "The history's metrics (short names, see `EPOCH_METRICS`) from `metrics.binary_metrics`."
     if len(labels) == 0: return {k: float("nan") for k in EPOCH_METRICS}
     m = binary_metrics(labels, p_fake)
     return {k: float(m[v]) for k, v in EPOCH_METRICS.items()}
