@@ -183,7 +183,7 @@ class LossConfig:
 # %% ../nbs/00_core.ipynb #63bdcd56
 @dataclass
 class TrainConfig:
-    "Optimisation, schedules, precision, early stopping."
+    "Optimisation, schedules (learning rate, dropout), precision, early stopping."
     epochs: int = _f(10, 1)
     lr: float = _f(1e-4, 0.0)
     weight_decay: float = _f(1e-4, 0.0)
@@ -195,6 +195,8 @@ class TrainConfig:
     plateau_patience: int = _f(5, 0)
     min_lr: float = _f(1e-7, 0.0)
     grad_clip: Optional[float] = _f(1.0, 0.0, help="max grad norm (None: off)")
+    dropout_schedule: Literal["constant", "linear", "early"] = _f("constant", help="head dropout and drop-path rates over the epochs: as built (constant), ramped up from 0 (linear), as built then 0 (early)")
+    dropout_until: float = _f(0.5, 0.0, 1.0, help="fraction of train.epochs: where the linear ramp reaches the built rates, or early dropout stops")
     accum_steps: int = _f(1, 1)
     amp: AmpMode = "auto"
     channels_last: bool = False

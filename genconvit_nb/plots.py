@@ -99,11 +99,12 @@ def plot_reliability(y:np.ndarray, p:np.ndarray, # labels and P(fake)
 
 # %% ../nbs/11b_plots.ipynb #6e5b49e9
 def _history_groups(h:pd.DataFrame)->list:
-    "Plotted columns of a training history, grouped into (losses, metrics, learning rates); empty groups dropped."
+    "Plotted columns of a training history, grouped into (losses, metrics, learning rates, dropout rates that moved); empty groups dropped."
     num = [c for c in h.columns if c != "epoch" and pd.api.types.is_numeric_dtype(h[c]) and h[c].notna().any()]
-    other = lambda c: "loss" not in c and not c.startswith("lr") and c != "step" and "time" not in c and "images" not in c
+    other = lambda c: "loss" not in c and not c.startswith(("lr", "drop")) and c != "step" and "time" not in c and "images" not in c
     groups = [("loss", [c for c in num if "loss" in c]), ("metrics", [c for c in num if other(c)]),
-              ("learning rate", [c for c in num if c.startswith("lr")])]
+              ("learning rate", [c for c in num if c.startswith("lr")]),
+              ("dropout", [c for c in num if c.startswith("drop") and h[c].nunique() > 1])]
     return [(t, g) for t, g in groups if g]
 
 def plot_training_curves(history:Union[pd.DataFrame,str,Path], # a run's history.csv (or its table)

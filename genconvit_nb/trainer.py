@@ -15,92 +15,19 @@ import torch
 import torch.distributed as dist
 import torch.nn as nn
 from torch.nn.parallel import DistributedDataParallel
-from torch.optim.lr_scheduler import LambdaLR, OneCycleLR, ReduceLROnPlateau
 from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
 from .core import (FAKE, LABEL_NAMES, Config, ConfigError, TrainConfig, amp_settings, atomic_torch_save, atomic_write_text,
                                env_snapshot, get_device, load_torch, progress, remove_stale_tmp, seed_everything)
 from .metrics import binary_metrics
-from .models import Detector, model_checkpoint, use_fast_depthwise
+from .models import Detector, model_checkpoint, set_drop_rates, use_fast_depthwise
+from .optim import LRSchedule, build_optimizer, drop_schedule
 
 # %% auto #0
-__all__ = ['EPOCH_METRICS', 'RUN_FILES', 'build_optimizer', 'WarmupCosine', 'LRSchedule', 'dist_rank_world', 'gather_objects',
-           'all_reduce_sum', 'per_rank_batch_size', 'ShardSampler', 'DistributedBalancedSampler', 'epoch_metrics',
-           'rng_state', 'set_rng_state', 'Trainer', 'train_one_epoch', 'validate', 'state_dict', 'load_state_dict',
-           'save_checkpoint', 'resume', 'fit']
-
-# %% ../nbs/09_trainer.ipynb #4b6bac7e
-def build_optimizer(model:Detector, # a zoo model (its `param_groups` defines the groups)
-                    tcfg:TrainConfig # lr, weight_decay, layer_decay, optimizer
-                   )->torch.optim.Optimizer:
-    "AdamW or Adam over `model.param_groups(lr, weight_decay, layer_decay)`."
-    groups = model.param_groups(tcfg.lr, tcfg.weight_decay, tcfg.layer_decay)
-    if not any(g["params"] for g in groups): raise ValueError("the model has no trainable parameters")
-    opt = {"adamw": torch.optim.AdamW, "adam": torch.optim.Adam}[tcfg.optimizer]
-    # fused: one kernel over every tensor; on CPU about 4x faster than the default per-tensor loop
-    return opt(groups, lr=tcfg.lr, fused=True)
-
-# %% ../nbs/09_trainer.ipynb #6c733dae
-class WarmupCosine:
-    "LR factor at optimiser step `s`: linear warmup up to 1 at step `warmup`, then cosine down to `floor` (a picklable `LambdaLR` function)."
-    def __init__(self, warmup:int, total:int, floor:float=0.0, cosine:bool=True):
-        self.warmup, self.total, self.floor, self.cosine = warmup, total, floor, cosine
-    def __call__(self, s:int)->float:
-        if s < self.warmup: return (s + 1) / (self.warmup + 1)
-        if not self.cosine: return 1.0
-        t = min(1.0, (s - self.warmup) / max(1, self.total - self.warmup))
-        return self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * t))
-
-class LRSchedule:
-    "The run's schedulers and when they step: `step_batch()` after each optimiser step, `step_epoch(val_loss)` after each validation."
-    def __init__(self, optimizer:torch.optim.Optimizer, tcfg:TrainConfig,
-                 steps_per_epoch:int # optimiser steps per epoch (after accumulation)
-                ):
-        self.total = max(1, tcfg.epochs * steps_per_epoch)
-        self.warmup = min(int(round(tcfg.warmup_epochs * steps_per_epoch)), self.total - 1)
-        self.per_step, self.plateau, self.kind = None, None, tcfg.scheduler
-        base = max(g["lr"] for g in optimizer.param_groups)
-        if tcfg.scheduler == "onecycle":
-            self.per_step = OneCycleLR(optimizer, max_lr=[g["lr"] for g in optimizer.param_groups], total_steps=self.total,
-                                       pct_start=self.warmup / self.total if self.warmup else 0.3,
-                                       final_div_factor=max(1.0, base / 25 / tcfg.min_lr) if tcfg.min_lr > 0 else 1e4)
-        elif tcfg.scheduler == "cosine" or self.warmup:
-            floor = min(1.0, tcfg.min_lr / base) if base > 0 else 0.0
-            self.per_step = LambdaLR(optimizer, WarmupCosine(self.warmup, self.total, floor, cosine=tcfg.scheduler == "cosine"))
-        if tcfg.scheduler == "plateau":
-            self.plateau = ReduceLROnPlateau(optimizer, mode="min", factor=tcfg.plateau_factor,
-                                             patience=tcfg.plateau_patience, min_lr=tcfg.min_lr)
-
-    @property
-    def warming_up(self)->bool: return self.per_step is not None and self.per_step.last_epoch < self.warmup
-
-    def step_batch(self):
-        "After an optimiser step. A warmup in front of the plateau stops once done, so it never undoes a plateau cut."
-        if self.per_step is not None and (self.plateau is None or self.warming_up): self.per_step.step()
-
-    def step_epoch(self, val_loss:float):
-        "After a validation: the plateau scheduler (once warmup is over)."
-        if self.plateau is not None and not self.warming_up: self.plateau.step(val_loss)
-
-    def state_dict(self)->dict:
-        return dict(per_step=self.per_step.state_dict() if self.per_step else None,
-                    plateau=self.plateau.state_dict() if self.plateau else None)
-
-    def load_state_dict(self, sd:dict):
-        for name in ("per_step", "plateau"):
-            if (getattr(self, name) is None) != (sd.get(name) is None):
-                raise ValueError(f"checkpoint scheduler state does not match scheduler '{self.kind}' ({name})")
-        ps = sd["per_step"]
-        if ps is not None:
-            total = ps["total_steps"] if "total_steps" in ps else (ps["lr_lambdas"][0] or {}).get("total", self.total)
-            if total != self.total:
-                if self.kind == "onecycle":
-                    raise ValueError(f"the checkpoint's OneCycle schedule spans {total} optimiser steps, this run {self.total} "
-                                     "(train.epochs or the data changed?): OneCycle cannot be stretched; resume with the original settings")
-                warnings.warn(f"the checkpoint's LR schedule spans {total} optimiser steps, this run {self.total}: "
-                              "the checkpoint's schedule is kept (after its end the LR stays at its final value)")
-        for name in ("per_step", "plateau"):
-            if sd.get(name) is not None: getattr(self, name).load_state_dict(sd[name])
+__all__ = ['EPOCH_METRICS', 'STEP_OUTPUTS', 'RUN_FILES', 'dist_rank_world', 'gather_objects', 'all_reduce_sum',
+           'per_rank_batch_size', 'ShardSampler', 'DistributedBalancedSampler', 'epoch_metrics', 'rng_state',
+           'set_rng_state', 'Trainer', 'training_step', 'train_one_epoch', 'validation_step', 'validate', 'state_dict',
+           'load_state_dict', 'save_checkpoint', 'resume', 'apply_drop_schedule', 'fit']
 
 # %% ../nbs/09_trainer.ipynb #4400ca2e
 def dist_rank_world()->tuple:
@@ -203,7 +130,7 @@ class Trainer:
     "Train a zoo detector as `cfg` says; works on one process or under an initialised process group."
     def __init__(self, model:Detector, # a zoo model (built with `get_model` so its checkpoints rebuild it)
                  cfg:Config, # the run's config (train, loss and seed sections are read here)
-                 train_loader:DataLoader, # yields dict batches with `image` and `label`
+                 train_loader:Optional[DataLoader]=None, # yields dict batches with `image` and `label` (None: a hand loop feeds `training_step`)
                  val_loader:Optional[DataLoader]=None, # validation data: picks `best`, drives plateau and early stopping
                  run_dir:Optional[Union[str,Path]]=None, # where to write (default `cfg.run_dir`)
                  device:Optional[Union[str,torch.device]]=None # default `get_device(cfg.device)`
@@ -218,13 +145,18 @@ class Trainer:
         self.amp = amp_settings(self.device, self.tcfg.amp)
         self.module = self._setup_model(model)
         self.optimizer = build_optimizer(self.module, self.tcfg)
-        self.batches_per_epoch = len(train_loader) if self.tcfg.max_steps_per_epoch is None else min(len(train_loader), self.tcfg.max_steps_per_epoch)
+        self.drop_base = set_drop_rates(self.module)   # the dropout schedule scales the rates the model was built with
+        n, cap = (len(train_loader) if train_loader is not None else None), self.tcfg.max_steps_per_epoch
+        if n is None and cap is None and (self.tcfg.scheduler in ("onecycle", "cosine") or self.tcfg.warmup_epochs):
+            raise ConfigError(f"train.scheduler={self.tcfg.scheduler!r} (or its warmup) steps every batch: without a train_loader, set train.max_steps_per_epoch (the epoch's length)")
+        if n is None: n = cap or 1
+        self.batches_per_epoch = n if cap is None else min(n, cap)
         if self.batches_per_epoch == 0: raise ValueError("the training loader is empty (no batches): check the dataset and batch size")
         self.steps_per_epoch = math.ceil(self.batches_per_epoch / self.tcfg.accum_steps)
         self.schedule = LRSchedule(self.optimizer, self.tcfg, self.steps_per_epoch)
         self.scaler = self.amp.scaler()
         self.monitor, self.mode = self.tcfg.monitor, _monitor_mode(self.tcfg.monitor)
-        self.epoch, self.step, self.history, self.steps = 0, 0, [], []
+        self.epoch, self.step, self.history, self.steps, self._micro = 0, 0, [], [], 0
         self.best_value, self.best_epoch, self.bad_epochs, self.best_state = None, None, 0, None
         self._lr = self._current_lr()
 
@@ -267,6 +199,29 @@ def _optimizer_step(self:Trainer):
     self.step += 1
     self.schedule.step_batch()
 
+def _train_batch(self:Trainer, x:torch.Tensor, y:torch.Tensor, window:int=1, # batches in this accumulation window
+                 last:bool=True # the window's last batch: DDP syncs the gradients, the optimiser steps
+                )->tuple:
+    "Forward and loss terms under autocast, backward of loss / `window`, and on `last` the optimiser step; returns (loss terms, outputs)."
+    with self.ddp.no_sync() if (not last and self.ddp is not None) else contextlib.nullcontext():
+        with self.amp.autocast():
+            out = self.net(x)
+            losses = self.module.compute_loss(out, y, self.cfg.loss)
+        self.scaler.scale(losses["loss"] / window).backward()
+    if last: self._optimizer_step()
+    return losses, out
+
+def training_step(self:Trainer, batch:dict)->dict:
+    "One training batch outside `fit` (the model's `training_step` door): the optimiser steps every `accum_steps` batches; returns the detached loss terms."
+    self.net.train()
+    x, y = self._batch(batch)
+    self._micro = (self._micro + 1) % self.tcfg.accum_steps
+    losses, _ = self._train_batch(x, y, self.tcfg.accum_steps, last=self._micro == 0)
+    return {k: v.detach() for k, v in losses.items()}
+
+Trainer._optimizer_step, Trainer._train_batch, Trainer.training_step = _optimizer_step, _train_batch, training_step
+
+# %% ../nbs/09_trainer.ipynb #87c45543
 def _reduce_terms(self:Trainer, sums:dict, n:torch.Tensor)->dict:
     "Per-item means of summed loss terms over all ranks (one collective)."
     keys = sorted(sums)
@@ -285,19 +240,13 @@ def train_one_epoch(self:Trainer, epoch:int)->dict:
         if i >= nb: break
         x, y = self._batch(batch)
         start = i - i % accum; window = min(accum, nb - start); last = i == start + window - 1
-        sync = self.ddp.no_sync() if (not last and self.ddp is not None) else contextlib.nullcontext()
-        with sync:
-            with self.amp.autocast():
-                out = self.net(x)
-                losses = self.module.compute_loss(out, y, self.cfg.loss)
-            self.scaler.scale(losses["loss"] / window).backward()
+        losses, out = self._train_batch(x, y, window, last)
         bs = len(y)
         for k, v in losses.items():
             v = v.detach() * bs; sums[k] += v; win[k] += v
         n += bs; win_n += bs
         labels.append(y); probs.append(out["logits"].detach().float().softmax(-1)[:, FAKE])
         if last:
-            self._optimizer_step()
             if self.step % self.tcfg.log_every == 0:
                 row = self._reduce_terms(win, win_n); row.pop("n")
                 self.steps.append(dict(step=self.step, epoch=epoch + 1, lr=self._lr, **row)); self._log_scalars()
@@ -311,32 +260,41 @@ def train_one_epoch(self:Trainer, epoch:int)->dict:
     p_all = np.concatenate(gather_objects(torch.cat(probs).cpu().numpy()))
     return res | epoch_metrics(y_all, p_all) | dict(seconds=seconds, images_per_s=res["n"] / seconds)
 
-Trainer._optimizer_step, Trainer._reduce_terms, Trainer.train_one_epoch = _optimizer_step, _reduce_terms, train_one_epoch
+Trainer._reduce_terms, Trainer.train_one_epoch = _reduce_terms, train_one_epoch
 
 # %% ../nbs/09_trainer.ipynb #02c5521d
+STEP_OUTPUTS = ("logits", "p_fake", "labels")   # what `validation_step` returns besides the loss terms
+
+@torch.no_grad()
+def validation_step(self:Trainer, batch:dict)->dict:
+    "One batch in eval mode under autocast: its loss terms, `logits`, `p_fake` and `labels` (on the device)."
+    was = self.module.training; self.module.eval()
+    try:
+        x, y = self._batch(batch)
+        with self.amp.autocast():
+            out = self.module(x)
+            losses = self.module.compute_loss(out, y, self.cfg.loss)
+    finally: self.module.train(was)
+    logits = out["logits"].float()
+    return {k: v.detach().float() for k, v in losses.items()} | dict(logits=logits, p_fake=logits.softmax(-1)[:, FAKE], labels=y)
+
 @torch.no_grad()
 def validate(self:Trainer, loader:Optional[DataLoader]=None)->dict:
     "Mean loss terms, accuracy and AUC over the whole validation set (all ranks); also `labels` and `p_fake` arrays."
     loader = loader or self.val_loader
     if self.world > 1:
         for b in self.module.buffers(): dist.broadcast(b, 0)
-    was = self.module.training; self.module.eval()
     sums, n, labels, probs = defaultdict(lambda: torch.zeros((), device=self.device)), torch.zeros((), device=self.device), [], []
-    try:
-        for batch in loader:
-            x, y = self._batch(batch)
-            with self.amp.autocast():
-                out = self.module(x)
-                losses = self.module.compute_loss(out, y, self.cfg.loss)
-            for k, v in losses.items(): sums[k] += v.detach().float() * len(y)
-            n += len(y); labels.append(y.cpu()); probs.append(out["logits"].float().softmax(-1)[:, FAKE].cpu())
-    finally: self.module.train(was)
+    for batch in loader:
+        m = self.validation_step(batch); y = m["labels"]
+        for k in m.keys() - set(STEP_OUTPUTS): sums[k] += m[k] * len(y)
+        n += len(y); labels.append(y.cpu()); probs.append(m["p_fake"].cpu())
     res = self._reduce_terms(sums, n)
     y_all = np.concatenate(gather_objects(torch.cat(labels).numpy() if labels else np.zeros(0, int)))
     p_all = np.concatenate(gather_objects(torch.cat(probs).numpy() if probs else np.zeros(0)))
     return res | epoch_metrics(y_all, p_all) | dict(labels=y_all, p_fake=p_all)
 
-Trainer.validate = validate
+Trainer.validation_step, Trainer.validate = validation_step, validate
 
 # %% ../nbs/09_trainer.ipynb #05ff3b8d
 def state_dict(self:Trainer)->dict:
@@ -367,10 +325,11 @@ def load_state_dict(self:Trainer, ck:dict, best:Optional[dict]=None):
     if ck["world_size"] == self.world: set_rng_state(ck["rng"][self.rank], gens)
     else: warnings.warn(f"checkpoint was written by {ck['world_size']} processes, this run has {self.world}: random streams restart from the seed")
 
-def save_checkpoint(self:Trainer, best:bool=False)->dict:
-    "Write `best.pt` (when `best`), then `last.pt`, atomically on rank 0: the best epoch `last.pt` records is always in `best.pt`."
+def save_checkpoint(self:Trainer, best:bool=False, path:Optional[Union[str,Path]]=None)->dict:
+    "Write `best.pt` (when `best`), then `last.pt`, atomically on rank 0: the best epoch `last.pt` records is always in `best.pt`. With `path`, that file only."
     ck = self.state_dict()
-    if self.is_main:
+    if self.is_main and path is not None: atomic_torch_save(ck, path)
+    elif self.is_main:
         if best: atomic_torch_save(ck, self.checkpoint_dir/"best.pt")
         atomic_torch_save(ck, self.checkpoint_dir/"last.pt")
     return ck
@@ -392,6 +351,15 @@ def resume(self:Trainer, path:Optional[Union[str,Path]]=None):
     self.load_state_dict(ck, best)
 
 Trainer.state_dict, Trainer.load_state_dict, Trainer.save_checkpoint, Trainer.resume = state_dict, load_state_dict, save_checkpoint, resume
+
+# %% ../nbs/09_trainer.ipynb #236fb51e
+def apply_drop_schedule(self:Trainer, epoch:int # the epoch about to run (0-based)
+                       )->dict:
+    "Set the dropout and drop-path rates the schedule gives `epoch`; return the largest of each now in force."
+    f = drop_schedule(self.tcfg.dropout_schedule, epoch, self.tcfg.epochs, self.tcfg.dropout_until)
+    return set_drop_rates(self.module, **{k: f * v for k, v in self.drop_base.items()})
+
+Trainer.apply_drop_schedule = apply_drop_schedule
 
 # %% ../nbs/09_trainer.ipynb #e8da1e33
 def _write_logs(self:Trainer):
@@ -438,6 +406,7 @@ def fit(self:Trainer, resume:Union[bool,str,Path]=False, # True: continue from t
         overwrite:bool=False, # replace a run already in `run_dir` (without it, or `resume`, such a folder is refused)
        )->dict:
     "Train for `cfg.train.epochs` (or until early stopping); return a summary of the run."
+    if self.train_loader is None: raise ValueError("fit needs a train_loader (a loop written by hand calls training_step instead)")
     if resume and overwrite: raise ValueError(f"resume and overwrite exclude each other: one continues the run in {self.run_dir}, the other replaces it")
     self._claim_run_dir(bool(resume), overwrite)
     self._check_monitor()
@@ -452,10 +421,11 @@ def fit(self:Trainer, resume:Union[bool,str,Path]=False, # True: continue from t
     stopped = False
     while self.epoch < self.tcfg.epochs and not stopped:
         e, t0 = self.epoch, time.perf_counter()
+        rates = self.apply_drop_schedule(e)
         tr = self.train_one_epoch(e)
         va = self.validate() if has_val else {}
         self.schedule.step_epoch(va.get("loss", tr["loss"]))
-        row = dict(epoch=e + 1, step=self.step, lr=self._lr,
+        row = dict(epoch=e + 1, step=self.step, lr=self._lr, **rates,
                    **{f"train_{k}": v for k, v in tr.items() if k not in ("n", "seconds")},
                    **{f"val_{k}": v for k, v in va.items() if k not in ("n", "labels", "p_fake")})
         row |= dict(time_s=time.perf_counter() - t0)

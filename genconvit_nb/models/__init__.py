@@ -7,9 +7,9 @@ __all__ = ['BACKBONE_ALIASES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'WEIGHT_TAGS', '
            'create_backbone', 'hub_reachable', 'layer_decay_param_groups', 'make_data_config', 'read_weights',
            'shipped_weights', 'CHECKPOINT_FORMAT', 'Detector', 'benchmark_detector', 'check_detector', 'get_model',
            'list_models', 'load_model_checkpoint', 'model_arguments', 'model_checkpoint', 'model_from_config',
-           'preset_arguments', 'register_model', 'resolve_preset', 'save_model_checkpoint', 'validate_model_config',
-           'CrossAttentionBlock', 'DepthwiseConv2d', 'MultiScalePool', 'PathHead', 'use_fast_depthwise', 'GenConViT',
-           'load_genconvit_from_checkpoint', 'load_upstream_checkpoint']
+           'preset_arguments', 'register_model', 'resolve_preset', 'save_model_checkpoint', 'set_drop_rates',
+           'validate_model_config', 'CrossAttentionBlock', 'DepthwiseConv2d', 'MultiScalePool', 'PathHead',
+           'use_fast_depthwise', 'GenConViT', 'load_genconvit_from_checkpoint', 'load_upstream_checkpoint']
 
 # %% ../../nbs/08_models.ipynb #68b9496d
 from .backbones import (BACKBONE_ALIASES, IMAGENET_MEAN, IMAGENET_STD, WEIGHT_TAGS, WEIGHTS_DIR, backbone_data_config,
@@ -17,13 +17,13 @@ from .backbones import (BACKBONE_ALIASES, IMAGENET_MEAN, IMAGENET_STD, WEIGHT_TA
                                            shipped_weights)
 from .registry import (CHECKPOINT_FORMAT, Detector, benchmark_detector, check_detector, get_model, list_models,
                                           load_model_checkpoint, model_arguments, model_checkpoint, model_from_config, preset_arguments,
-                                          register_model, resolve_preset, save_model_checkpoint, validate_model_config)
+                                          register_model, resolve_preset, save_model_checkpoint, set_drop_rates, validate_model_config)
 from .layers import CrossAttentionBlock, DepthwiseConv2d, MultiScalePool, PathHead, use_fast_depthwise
 from . import cnn_transformer, cross_attention, genconvit, swin_transformer, timm_classifier, two_stream, xception
 from .genconvit import GenConViT, load_genconvit_from_checkpoint, load_upstream_checkpoint
 _all_ = ["BACKBONE_ALIASES", "IMAGENET_MEAN", "IMAGENET_STD", "WEIGHT_TAGS", "WEIGHTS_DIR", "backbone_data_config", "create_backbone",
          "hub_reachable", "layer_decay_param_groups", "make_data_config", "read_weights", "shipped_weights", "CHECKPOINT_FORMAT", "Detector",
          "benchmark_detector", "check_detector", "get_model", "list_models", "load_model_checkpoint", "model_arguments", "model_checkpoint",
-         "model_from_config", "preset_arguments", "register_model", "resolve_preset", "save_model_checkpoint", "validate_model_config",
+         "model_from_config", "preset_arguments", "register_model", "resolve_preset", "save_model_checkpoint", "set_drop_rates", "validate_model_config",
          "CrossAttentionBlock", "DepthwiseConv2d", "MultiScalePool", "PathHead", "use_fast_depthwise", "GenConViT",
          "load_genconvit_from_checkpoint", "load_upstream_checkpoint"]

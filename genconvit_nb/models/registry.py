@@ -11,6 +11,7 @@ from typing import Callable, Optional, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from timm.layers import DropPath
 
 from ..core import FAKE, Config, ConfigError, ModelConfig, LossConfig, atomic_torch_save, load_torch
 from .backbones import create_backbone, layer_decay_param_groups, make_data_config
@@ -18,7 +19,7 @@ from .backbones import create_backbone, layer_decay_param_groups, make_data_conf
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'Detector', 'register_model', 'list_models', 'model_arguments', 'get_model', 'model_from_config',
            'validate_model_config', 'model_checkpoint', 'save_model_checkpoint', 'load_model_checkpoint',
-           'resolve_preset', 'preset_arguments', 'check_detector', 'benchmark_detector']
+           'set_drop_rates', 'resolve_preset', 'preset_arguments', 'check_detector', 'benchmark_detector']
 
 # %% ../../nbs/05b_registry.ipynb #ea1bb9d2
 class Detector(nn.Module):
@@ -26,6 +27,7 @@ class Detector(nn.Module):
     backbones: tuple = ()   # names of submodules that hold pretrained backbones (decayed in `param_groups`)
     data_config: dict = make_data_config(224)
     gradcam_layer: str = ""  # dotted name of the submodule Grad-CAM hooks (`model.get_submodule(gradcam_layer)`)
+    trainer = None           # the `trainer.Trainer` behind the training doors, set by `configure_optimizers`
 
     def forward_features(self, x:torch.Tensor):
         "The features the head reads."
@@ -85,12 +87,15 @@ def _entry(name:str)->Callable:
     raise KeyError(f"unknown model '{name}'" + (f" (did you mean '{close[0]}'?)" if close else "") + f"; registered: {', '.join(sorted(_REGISTRY))}")
 
 # %% ../../nbs/05b_registry.ipynb #0f9f357a
-def get_model(name:str, # a name from `list_models()`
+def get_model(name:Optional[str]=None, # a name from `list_models()`
               pretrained:Union[bool,str]=False, # False, True (timm hub), 'sbi' (the project's shipped backbones) or a weights path
               num_classes:int=2, # 2: index 0 = real, 1 = fake
               dropout_rate:Optional[float]=None, # head dropout (None: the model's default)
+              architecture:Optional[str]=None, # the same as `name` (the keyword the design documents use)
               **kwargs)->Detector:
     "Build a registered detector."
+    if (name is None) == (architecture is None): raise TypeError("get_model takes the model name once: get_model('xception') or get_model(architecture='xception')")
+    name = name or architecture
     fn = _entry(name)
     if num_classes != 2: raise ValueError(f"num_classes={num_classes}: detectors here are binary (0 = real, 1 = fake)")
     if dropout_rate is not None: kwargs["dropout_rate"] = dropout_rate
@@ -150,6 +155,68 @@ def load_model_checkpoint(path_or_ckpt:Union[str,Path,dict], # a checkpoint file
         raise ValueError(f"{src} does not match a '{ck['arch']}' model built with {kw}: "
                          f"missing {res.missing_keys[:5]}, unexpected {res.unexpected_keys[:5]}")
     return model.eval()
+
+# %% ../../nbs/05b_registry.ipynb #0c459e20
+def set_drop_rates(model:nn.Module, # a detector (any module)
+                   dropout:Optional[float]=None, # the largest `nn.Dropout` p (the head's) becomes this; None: as built
+                   drop_path:Optional[float]=None, # the largest `DropPath` drop_prob (the deepest block's) becomes this; None: as built
+                  )->dict:
+    "Scale every dropout and drop-path rate from the one its layer was built with; return the largest of each now in force."
+    out = {}
+    for kind, cls, attr, peak in (("dropout", nn.modules.dropout._DropoutNd, "p", dropout), ("drop_path", DropPath, "drop_prob", drop_path)):
+        mods = [m for m in model.modules() if isinstance(m, cls)]
+        for m in mods:
+            if not hasattr(m, "_built_rate"): m._built_rate = float(getattr(m, attr))   # remembered at the first call
+        top = max((m._built_rate for m in mods), default=0.0)
+        if peak is not None and not 0 <= peak <= 1: raise ValueError(f"{kind}={peak}: a rate is between 0 and 1")
+        if peak and not top: raise ValueError(f"{kind}={peak}: the model was built without {kind} (every rate 0), so there is none to scale")
+        for m in mods: setattr(m, attr, m._built_rate if peak is None else peak * (m._built_rate / top if top else 0.0))
+        out[kind] = max((getattr(m, attr) for m in mods), default=0.0)
+    return out
+
+Detector.set_drop_rates = set_drop_rates
+
+# %% ../../nbs/05b_registry.ipynb #0fad84a3
+def _trainer_of(model:Detector):
+    if model.trainer is None: raise RuntimeError(f"{type(model).__name__} has no optimiser yet: call model.configure_optimizers(cfg) first")
+    return model.trainer
+
+def _configure_optimizers(self:Detector, cfg:Config, # the run's config (its train and loss sections)
+                          train_loader=None, # the loader a hand loop reads: its length sets per-step LR schedules, its random stream is checkpointed
+                          val_loader=None, # likewise checkpointed
+                          device=None, # default `get_device(cfg.device)`; the model moves there
+                         )->tuple:
+    "(optimiser, LR schedule) as `trainer.Trainer` builds them for `cfg`; the trainer is kept as `model.trainer`."
+    from genconvit_nb.trainer import Trainer   # the trainer imports the models, so it is imported when first asked for
+    self.trainer = Trainer(self, cfg, train_loader, val_loader, device=device)
+    return self.trainer.optimizer, self.trainer.schedule
+
+def _training_step(self:Detector, batch:dict)->dict:
+    "One training batch as the trainer's epoch runs it; its loss terms (detached)."
+    return _trainer_of(self).training_step(batch)
+
+def _validation_step(self:Detector, batch:dict)->dict:
+    "One batch in eval mode: its loss terms, `logits`, `p_fake` and `labels`."
+    return _trainer_of(self).validation_step(batch)
+
+def _save_checkpoint(self:Detector, path:Union[str,Path], epoch:Optional[int]=None, # epochs completed: a resume goes on with the next
+                     optimizer:Optional[torch.optim.Optimizer]=None # the one `configure_optimizers` returned (nothing else holds the state)
+                    ):
+    "Write the trainer's full-state checkpoint (weights, optimiser, schedules, scaler, RNG, config) to `path`."
+    t = _trainer_of(self)
+    if optimizer is not None and optimizer is not t.optimizer: raise ValueError("optimizer: pass the one configure_optimizers returned")
+    if epoch is not None: t.epoch = epoch
+    t.save_checkpoint(path=path)
+
+def _load_checkpoint(self:Detector, path:Union[str,Path], train_loader=None, val_loader=None)->int:
+    "Restore a full-state checkpoint (configuring the optimiser from its config first when there is none); return its epoch."
+    ck = load_torch(path)
+    if self.trainer is None: self.configure_optimizers(Config.from_dict(ck["config"]), train_loader, val_loader)
+    self.trainer.load_state_dict(ck)
+    return ck["epoch"]
+
+Detector.configure_optimizers, Detector.training_step, Detector.validation_step = _configure_optimizers, _training_step, _validation_step
+Detector.save_checkpoint, Detector.load_checkpoint = _save_checkpoint, _load_checkpoint
 
 # %% ../../nbs/05b_registry.ipynb #aa9e2fb6
 def resolve_preset(presets:dict, # {size: {argument: value}}
@@ -236,6 +303,16 @@ def _check_resume(model:Detector, name:str, groups:list, x, y, lr:float, wd:floa
     _train_step(model, opt, x, y, seed=2); _train_step(restored, opt2, x, y, seed=2)
     _contract(torch.equal(_eval_logits(restored, x), _eval_logits(model, x)), name, "training resumed from the checkpoint (model + optimiser) diverges")
 
+# %% ../../nbs/05b_registry.ipynb #a883a82e
+def _check_doors(model:Detector, name:str, x:torch.Tensor, y:torch.Tensor):
+    "The training doors: one `training_step` and one `validation_step` through the trainer (CPU, the default config)."
+    model.configure_optimizers(Config(device="cpu"))
+    try: losses, m = model.training_step(dict(image=x, label=y)), model.validation_step(dict(image=x, label=y))
+    finally: model.trainer = None
+    _contract("loss" in losses and bool(torch.isfinite(losses["loss"])), name, "training_step must return finite loss terms")
+    _contract({"loss", "logits", "p_fake", "labels"} <= set(m) and tuple(m["p_fake"].shape) == (len(x),), name,
+              "validation_step must return the loss terms, logits, p_fake and labels")
+
 # %% ../../nbs/05b_registry.ipynb #fc91dfa5
 def check_detector(name:str, # a name from `list_models()`
                    batch:int=2, # images per test batch
@@ -255,6 +332,7 @@ def check_detector(name:str, # a name from `list_models()`
     size = kwargs.get("size")
     cfg = Config(model=ModelConfig(name=name, size=size, kwargs={k: v for k, v in kwargs.items() if k != "size"}))
     _check_resume(model, name, groups, x, y, lr, wd, ld, cfg)
+    _check_doors(model, name, x, y)
     return dict(name=name, params=sum(p.numel() for p in model.parameters()), feature_dim=res["feature_dim"],
                 input_size=tuple(dc["input_size"]), param_groups=len(groups), loss=res["losses"]["loss"].item())
 
