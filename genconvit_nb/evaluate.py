@@ -19,7 +19,7 @@ from .core import (REAL, FAKE, Config, EvalConfig, amp_settings, get_device, ato
 from .datasets import build_datasets, make_loader
 from .models import load_model_checkpoint
 from .models.backbones import weights_stamp
-from .trainer import ShardSampler, dist_rank_world
+from .distributed import ShardSampler, dist_rank_world
 from .train_ddp import gather_shards
 from .metrics import (PRED_COLUMNS, validate_predictions, read_predictions, aggregate_videos, binary_metrics,
                                   choose_threshold, bootstrap_ci, calibration, breakdown)

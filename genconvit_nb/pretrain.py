@@ -24,7 +24,7 @@ __all__ = ['POOL_SEED', 'PRETRAIN_BACKBONES', 'pool_config', 'identity_overlap',
 
 # %% ../nbs/10b_pretrain.ipynb #e17e837b
 POOL_SEED = 1001
-PRETRAIN_BACKBONES = {"convnext_atto": 1800, "swin_atto_patch4_window4_64": 1350}   # the tiny presets' backbones: optimiser steps of the shipped weights
+PRETRAIN_BACKBONES = {"convnext_atto": 3150, "swin_atto_patch4_window4_64": 3150}   # the tiny presets' backbones: optimiser steps of the shipped weights
 
 def pool_config(n_identities:int=2000, # identities in the pool (train / val / test: 90 / 5 / 5 %)
                 seed:int=POOL_SEED, # not the benchmark's seed: other people

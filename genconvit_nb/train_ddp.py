@@ -19,7 +19,8 @@ from torch.utils.data import ConcatDataset, DistributedSampler, Subset
 from .core import Config, ConfigError, get_device, load_torch, seed_everything
 from .cli import cli_errors
 from .datasets import build_datasets, check_splits, make_loader
-from .trainer import (DistributedBalancedSampler, ShardSampler, Trainer, _flat, dist_rank_world, gather_objects, per_rank_batch_size)
+from .distributed import DistributedBalancedSampler, ShardSampler, dist_rank_world, gather_objects, per_rank_batch_size
+from .trainer import Trainer, _flat
 from .models import model_from_config
 
 # %% auto #0

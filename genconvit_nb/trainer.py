@@ -17,66 +17,18 @@ import torch.nn as nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
-from .core import (FAKE, LABEL_NAMES, Config, ConfigError, TrainConfig, amp_settings, atomic_torch_save, atomic_write_text,
+from .core import (FAKE, LABEL_NAMES, Config, ConfigError, amp_settings, atomic_torch_save, atomic_write_text,
                                env_snapshot, get_device, load_torch, progress, remove_stale_tmp, seed_everything)
 from .metrics import binary_metrics
+from .distributed import (DistributedBalancedSampler, ShardSampler, all_reduce_sum, dist_rank_world, gather_objects,
+                                      per_rank_batch_size)
 from .models import Detector, model_checkpoint, set_drop_rates, use_fast_depthwise
 from .optim import LRSchedule, build_optimizer, drop_schedule
 
 # %% auto #0
-__all__ = ['EPOCH_METRICS', 'STEP_OUTPUTS', 'RUN_FILES', 'dist_rank_world', 'gather_objects', 'all_reduce_sum',
-           'per_rank_batch_size', 'ShardSampler', 'DistributedBalancedSampler', 'epoch_metrics', 'rng_state',
-           'set_rng_state', 'Trainer', 'training_step', 'train_one_epoch', 'validation_step', 'validate', 'state_dict',
-           'load_state_dict', 'save_checkpoint', 'resume', 'apply_drop_schedule', 'fit']
-
-# %% ../nbs/09_trainer.ipynb #4400ca2e
-def dist_rank_world()->tuple:
-    "(rank, world size) of the initialised process group, or (0, 1)."
-    if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-def gather_objects(obj)->list:
-    "`obj` from every rank, in rank order (a one-element list without a process group)."
-    rank, world = dist_rank_world()
-    if world == 1: return [obj]
-    out = [None] * world
-    dist.all_gather_object(out, obj)
-    return out
-
-def all_reduce_sum(t:torch.Tensor)->torch.Tensor:
-    "Sum a tensor over ranks (itself without a process group)."
-    if dist_rank_world()[1] > 1: dist.all_reduce(t)
-    return t
-
-def per_rank_batch_size(global_batch:int, world:int)->int:
-    "The batch each process loads so that the global batch is `global_batch`."
-    if global_batch % world: raise ConfigError(f"data.batch_size={global_batch} is the global batch: it must be divisible by the {world} processes")
-    return global_batch // world
-
-class ShardSampler(Sampler):
-    "Every index exactly once over all ranks, in order (rank r takes r, r+W, ...): evaluation without padded duplicates."
-    def __init__(self, n:int, rank:int=0, world:int=1): self.n, self.rank, self.world = n, rank, world
-    def __iter__(self): return iter(range(self.rank, self.n, self.world))
-    def __len__(self): return len(range(self.rank, self.n, self.world))
-
-class DistributedBalancedSampler(Sampler):
-    "Class-balanced sampling with replacement: one draw per epoch (seed + epoch) shared by all ranks, each takes its shard."
-    def __init__(self, labels, # the dataset's labels (0 real / 1 fake), one per index
-                 num_replicas:int=1, rank:int=0, seed:int=0,
-                 num_samples:Optional[int]=None # draws per epoch over all ranks (default: the dataset size)
-                ):
-        labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-        counts = torch.bincount(labels, minlength=2).double()
-        if (counts == 0).any(): warnings.warn(f"class-balanced sampling: class counts are {counts.long().tolist()}; a class is absent")
-        self.weights = 1.0 / counts.clamp(min=1)[labels]
-        self.num_replicas, self.rank, self.seed, self.epoch = num_replicas, rank, seed, 0
-        self.per_rank = math.ceil((num_samples or len(labels)) / num_replicas)
-    def set_epoch(self, epoch:int): self.epoch = epoch
-    def __len__(self): return self.per_rank
-    def __iter__(self):
-        g = torch.Generator().manual_seed(self.seed + self.epoch)
-        idx = torch.multinomial(self.weights, self.per_rank * self.num_replicas, replacement=True, generator=g)
-        return iter(idx[self.rank::self.num_replicas].tolist())
+__all__ = ['EPOCH_METRICS', 'STEP_OUTPUTS', 'RUN_FILES', 'epoch_metrics', 'rng_state', 'set_rng_state', 'Trainer',
+           'training_step', 'train_one_epoch', 'validation_step', 'validate', 'state_dict', 'load_state_dict',
+           'save_checkpoint', 'resume', 'apply_drop_schedule', 'fit']
 
 # %% ../nbs/09_trainer.ipynb #c34c9303
 EPOCH_METRICS = dict(acc="accuracy", bacc="balanced_accuracy", auc="auc", ap="ap", eer="eer")
