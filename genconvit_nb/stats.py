@@ -119,6 +119,7 @@ def _run_row(p:Path, m:dict)->dict:
                seed=info.get("seed"), holdout=info.get("holdout"), kind=info.get("kind", "train"), run_dir=str(p.parent),
                model=cfg.get("model", {}).get("name"), pretrained=cfg.get("model", {}).get("pretrained"),
                threshold_video=m["thresholds"]["video"], n_test_videos=m.get("n_videos"), epochs=m.get("epochs"), train_time_s=m.get("train_time_s"))
+    if row["kind"] == "baseline": row |= dict(model=info.get("features", "colour statistics"), pretrained="n/a")   # no network, no weights
     for level in ("video", "frame"):
         row |= {f"{level}_{k}": m[level].get(k) for k in _LEVEL_KEYS}
         row[f"{level}_auc_ci"] = tuple(m[level].get("ci", {}).get("auc") or (None, None))
@@ -177,6 +178,7 @@ LEARNED_AUC = 0.6   # mean video AUC below which the report says a variant did n
 
 def init_phrase(pretrained)->str:
     "How the report names a run's initial weights (`model.pretrained`)."
+    if pretrained == "n/a": return "none (no network)"
     if pretrained in (False, None): return "random initialisation (from scratch)"
     if pretrained is True: return "timm's ImageNet weights"
     return "the project's SBI-pretrained backbones" if pretrained == "sbi" else f"weights from {pretrained}"
