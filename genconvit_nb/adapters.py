@@ -4,7 +4,7 @@
 
 # %% ../nbs/03e_adapters.ipynb #44ffa448
 from __future__ import annotations
-import json, re, warnings
+import hashlib, inspect, json, os, re, shutil, warnings
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from .core import REAL, FAKE, label_from_name, resolve_path
-from .data import VIDEO_COLUMNS, find_videos, format_box, validate_manifest
+from .core import REAL, FAKE, UNKNOWN, ConfigError, label_from_name, resolve_path
+from .data import VIDEO_COLUMNS, VIDEO_EXTENSIONS, find_videos, format_box, validate_manifest, write_manifest
 
 # %% auto #0
-__all__ = ['VIDEO_ADAPTERS', 'assign_splits', 'ffpp_videos', 'celebdf_videos', 'dfdc_videos', 'timit_videos', 'folder_videos',
-           'genconvit_crops_manifest', 'load_videos']
+__all__ = ['VIDEO_ADAPTERS', 'CROP_ADAPTERS', 'assign_splits', 'ffpp_videos', 'celebdf_videos', 'dfdc_videos', 'timit_videos',
+           'folder_videos', 'genconvit_crops_manifest', 'load_videos', 'load_crops']
 
 # %% ../nbs/03e_adapters.ipynb #c1fa84bf
 def _videos_in(folder:Path)->list:
@@ -225,16 +225,11 @@ def timit_videos(root:Union[str,Path], # DeepfakeTIMIT root
 # %% ../nbs/03e_adapters.ipynb #775208ab
 _SPLIT_WORDS = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
 
-def folder_videos(root:Union[str,Path], # folder holding real/ and fake/ (optionally inside train/ val/ test/)
-                  dataset:Optional[str]=None, # dataset name (default: the folder name)
-                 )->pd.DataFrame:
-    "Video table of a generic `real/` + `fake/` folder of videos."
-    root = _need_dir(resolve_path(root), "video folder")
-    dataset = dataset or root.name
+def _labelled_rows(root:Path, dataset:str)->list:
+    "Rows of the videos under label folders (`real/`, `fake/`, ... optionally inside split folders)."
     splits = [d for d in sorted(root.iterdir()) if d.is_dir() and d.name.lower() in _SPLIT_WORDS]
-    bases = [(d, _SPLIT_WORDS[d.name.lower()]) for d in splits] or [(root, "")]
     rows = []
-    for base, split in bases:
+    for base, split in [(d, _SPLIT_WORDS[d.name.lower()]) for d in splits] or [(root, "")]:
         for d in sorted(base.iterdir()):
             if not d.is_dir(): continue
             try: label = label_from_name(d.name)
@@ -244,15 +239,24 @@ def folder_videos(root:Union[str,Path], # folder holding real/ and fake/ (option
                 manip = "real" if label == REAL else (sub[0] if len(sub) > 1 else "fake")
                 rows.append(dict(video_path=str(p), video_id=f"{dataset}/{p.relative_to(root).with_suffix('').as_posix()}", label=label,
                                  manipulation=manip, source_id="", target_id="", split=split, dataset=dataset))
-    if not rows: raise FileNotFoundError(f"no videos in {root}/real or {root}/fake (or inside train/ val/ test/ split folders)")
-    return _table(rows)
+    return rows
+
+def folder_videos(root:Union[str,Path], # folder holding real/ and fake/ (optionally inside train/ val/ test/), or just videos
+                  dataset:Optional[str]=None, # dataset name (default: the folder name)
+                 )->pd.DataFrame:
+    "Video table of a generic `real/` + `fake/` folder of videos; a folder without label folders gives unlabelled videos."
+    root = _need_dir(resolve_path(root), "video folder")
+    dataset = dataset or root.name
+    if rows := _labelled_rows(root, dataset): return _table(rows)
+    rows = [dict(video_path=str(p), video_id=f"{dataset}/{p.relative_to(root).with_suffix('').as_posix()}", label=UNKNOWN, manipulation="unknown",
+                 source_id="", target_id="", split="", dataset=dataset) for p in _videos_in(root)]
+    if not rows: raise FileNotFoundError(f"no videos in {root} (searched recursively for {', '.join(VIDEO_EXTENSIONS)})")
+    df = _table(rows); df.attrs["notes"] = [f"{len(df)} unlabelled video(s) (label {UNKNOWN}): {root} has no real/ or fake/ folder; fine for prediction, not for training"]
+    return df
 
 # %% ../nbs/03e_adapters.ipynb #c3ed5781
-def genconvit_crops_manifest(root:Union[str,Path], # folder holding train/ valid/ test/ with real/ and fake/
-                             dataset:str="genconvit_crops", # dataset name written in the manifest
-                            )->pd.DataFrame:
-    "Manifest of upstream GenConViT's crop layout (one row per image)."
-    root = _need_dir(resolve_path(root), "crop folder")
+def _crop_rows(root:Path, dataset:str)->list:
+    "One manifest row per image of `{train,valid,test}/{real,fake}/`."
     rows = []
     for sd in sorted(root.iterdir()):
         if not sd.is_dir() or sd.name.lower() not in _SPLIT_WORDS: continue
@@ -267,16 +271,76 @@ def genconvit_crops_manifest(root:Union[str,Path], # folder holding train/ valid
                 rows.append(dict(dataset=dataset, split=_SPLIT_WORDS[sd.name.lower()], video_id=f"{dataset}/{ld.name.lower()}/{stem}",
                                  label=label, manipulation="real" if label == REAL else "fake", source_id="", frame_index=fi, face_index=0,
                                  crop_path=p.relative_to(root).as_posix(), box=format_box((0, 0, w, h)), detector_score=np.nan))
-    if not rows: raise FileNotFoundError(f"no crops in {root}/{{train,valid,test}}/{{real,fake}}/")
-    df = pd.DataFrame(rows)
-    return validate_manifest(df.sort_values(["video_id", "frame_index"], ignore_index=True), root, check_files=True)
+    return rows
+
+def _split_leak(df:pd.DataFrame, root:Path)->tuple:
+    "`(rows of the videos in more than one split, how many of those files have a byte-identical copy in another split)`."
+    rows = df[df.video_id.map(df.groupby("video_id").split.nunique()) > 1]
+    if not len(rows): return rows, 0
+    digest = rows.crop_path.map(lambda p: hashlib.sha1((root/p).read_bytes()).hexdigest())
+    return rows, int((digest.map(rows.groupby(digest).split.nunique()) > 1).sum())
+
+# %% ../nbs/03e_adapters.ipynb #d519891d
+_SPLIT_ORDER = {"train": 0, "val": 1, "test": 2}
+
+def genconvit_crops_manifest(root:Union[str,Path], # folder holding train/ valid/ test/ with real/ and fake/
+                             dataset:str="genconvit_crops", # dataset name written in the manifest
+                             dedupe:bool=False, # keep a video found in several splits in its first one (train, val, test) instead of refusing
+                            )->pd.DataFrame:
+    "Manifest of upstream GenConViT's crop layout (one row per image); a video in two splits is refused, or kept in its first with `dedupe`."
+    root = _need_dir(resolve_path(root), "crop folder")
+    if not (rows := _crop_rows(root, dataset)): raise FileNotFoundError(f"no crops in {root}/{{train,valid,test}}/{{real,fake}}/")
+    df = pd.DataFrame(rows); leak, same = _split_leak(df, root)
+    if len(leak) and not dedupe:
+        raise ValueError(f"{root}: {leak.video_id.nunique()} video(s) have crops in more than one split (e.g. {leak.video_id.iloc[0]!r}), "
+                         f"{same} of their {len(leak)} files byte-identical copies across splits: training and testing on the same crops; "
+                         "pass dedupe=True (genconvit-preprocess --adapter_opts \"{dedupe: true}\") to keep each video in its first split")
+    if len(leak):
+        first = df.split.map(_SPLIT_ORDER).groupby(df.video_id).transform("min")
+        keep = df.split.map(_SPLIT_ORDER) == first
+        df = df[keep]
+        df.attrs["notes"] = [f"dedupe: {leak.video_id.nunique()} video(s) were in more than one split; each kept in its first (train, val, test), "
+                             f"{int((~keep).sum())} crop(s) of later splits dropped ({same} of the {len(leak)} files were byte-identical copies)"]
+    out = validate_manifest(df.sort_values(["video_id", "frame_index"], ignore_index=True), root, check_files=True)
+    out.attrs = df.attrs
+    return out
 
 # %% ../nbs/03e_adapters.ipynb #a9daddcb
 VIDEO_ADAPTERS = dict(folder=folder_videos, ffpp=ffpp_videos, celebdf=celebdf_videos, dfdc=dfdc_videos, timit=timit_videos)
+CROP_ADAPTERS = dict(genconvit_crops=genconvit_crops_manifest)
+
+def _adapter(name:str, kwargs:dict):
+    "The adapter function `name`, once its options are known to be its own."
+    table = VIDEO_ADAPTERS | CROP_ADAPTERS
+    if name not in table: raise ConfigError(f"unknown dataset adapter {name!r}; available: {sorted(table)}")
+    ps = [p for p in inspect.signature(table[name]).parameters if p != "root"]
+    if bad := [k for k in kwargs if k not in ps]: raise ConfigError(f"adapter {name!r} has no option {bad[0]!r}; its options: {', '.join(ps)}")
+    return table[name]
 
 def load_videos(name:str, # folder, ffpp, celebdf, dfdc or timit
                 root:Union[str,Path], # the dataset root
                 **kwargs)->pd.DataFrame:
     "The video table of a dataset, by adapter name."
-    if name not in VIDEO_ADAPTERS: raise ValueError(f"unknown dataset adapter {name!r}; available: {sorted(VIDEO_ADAPTERS)}")
-    return VIDEO_ADAPTERS[name](root, **kwargs)
+    if name in CROP_ADAPTERS: raise ConfigError(f"{name!r} holds crops, not videos: use load_crops")
+    return _adapter(name, kwargs)(root, **kwargs)
+
+# %% ../nbs/03e_adapters.ipynb #8c31c22e
+def _link_or_copy(src:Path, dst:Path):
+    "A hard link when the file system allows one, else a copy."
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists(): dst.unlink()
+    try: os.link(src, dst)
+    except OSError: shutil.copy2(src, dst)
+
+def load_crops(name:str, # a crop adapter: genconvit_crops
+               root:Union[str,Path], # the crop folder
+               out:Union[str,Path], # the data root to fill: crops/ and manifest.csv
+               **kwargs)->pd.DataFrame:
+    "Read a crop folder with its adapter, link (or copy) its crops to `out/crops/` and write `out/manifest.csv`; return the manifest."
+    man = _adapter(name, kwargs)(root, **kwargs)
+    src, out = resolve_path(root), resolve_path(out)
+    for rel in man.crop_path: _link_or_copy(src/rel, out/"crops"/rel)
+    notes = man.attrs.get("notes", [])
+    man = man.assign(crop_path="crops/" + man.crop_path)
+    write_manifest(man, out/"manifest.csv"); man.attrs["notes"] = notes
+    return man

@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 from fastcore.script import call_parse, store_true
 
-from .core import Config, PreprocessConfig, SyntheticConfig, env_snapshot, get_device, resolve_path, seed_everything
+from .core import Config, PreprocessConfig, SyntheticConfig, cwd_path, env_snapshot, get_device, resolve_path, seed_everything
 from .cli import cli_errors
 from .benchtools import (MODES, Results, measure, measure_interleaved, peak_memory, available_memory_gib, training_memory_gib,
                                      count_flops, mfu_peaks, device_slug, train_step_fn, infer_fn, RandomFrames, cpu_usage, others_share,
@@ -453,7 +453,7 @@ def run_benchmarks(only:Union[str,Sequence[str],None]=None, # sections (comma-se
 @cli_errors
 def bench_cli(only:str=None, # sections, comma-separated: preprocess, train, inference, e2e, profile (default: all)
               quick:store_true=False, # tiny sizes: runs in seconds (results go to <device>-quick.json)
-              out:str="reports/benchmarks", # folder for <device>.json and <device>.md
+              out:str=None, # folder for <device>.json and <device>.md, from the current directory (default: reports/benchmarks in the project folder)
               device:str="auto", # auto, cpu, cuda, cuda:1, ...
               repeats:int=None, # timed runs per figure (default 5, quick 2)
               compile:store_true=False, # also the torch.compile modes on CPU (on CUDA they always run)
@@ -462,6 +462,6 @@ def bench_cli(only:str=None, # sections, comma-separated: preprocess, train, inf
              ):
     "Run the benchmark suite; write <out>/<device>.json and <device>.md and print the tables."
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    res = run_benchmarks(only, quick, out, device, repeats, True if compile else None, True if contended else None, stem,
+    res = run_benchmarks(only, quick, cwd_path(out) or "reports/benchmarks", device, repeats, True if compile else None, True if contended else None, stem,
                          command="genconvit-bench " + " ".join(sys.argv[1:]))
     print(res.to_markdown())

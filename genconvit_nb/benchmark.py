@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from fastcore.script import call_parse
 
-from .core import REAL, FAKE, SyntheticConfig, atomic_write_text, progress, resolve_path
+from .core import REAL, FAKE, SyntheticConfig, atomic_write_text, cwd_path, progress, resolve_path
 from .cli import cli_errors
 from .data import format_box, read_manifest, square_crop, write_manifest
 from .manipulations import FAMILIES, family_knobs, video_frames
@@ -182,14 +182,14 @@ def trivial_baseline(manifest_df:pd.DataFrame, # a manifest with train and test 
 # %% ../nbs/01c_benchmark.ipynb #8686982f
 @call_parse
 @cli_errors
-def synth_cli(out:str=None, # output folder (default: data/synthetic/v<version>-<fingerprint>)
+def synth_cli(out:str=None, # output folder, from the current directory (default: data/synthetic/v<version>-<fingerprint> in the project folder)
               set:str=None, # dotted overrides, space separated, e.g. "synthetic.n_identities=12 synthetic.difficulty=hard"
               workers:int=2, # processes
              ):
     "Generate the synthetic deepfake video benchmark: mp4 videos, face crops and manifest.csv."
     from genconvit_nb.core import Config
     cfg = Config().update(overrides=(set or "").split()).synthetic
-    t0 = time.time(); root = generate_synthetic(cfg, out, workers=workers)
+    t0 = time.time(); root = generate_synthetic(cfg, cwd_path(out), workers=workers)   # a typed path: from the current directory
     m = read_manifest(root)
     print(f"{root}: {m.video_id.nunique()} videos, {len(m)} crops in {time.time() - t0:.1f}s")
     print(m.groupby(["split", "manipulation"]).video_id.nunique().unstack(fill_value=0).to_string())

@@ -15,15 +15,16 @@ import torch
 import yaml
 
 # %% auto #0
-__all__ = ['REAL', 'FAKE', 'LABEL_NAMES', 'AmpMode', 'label_from_name', 'project_root', 'resolve_path', 'seed_everything',
-           'seed_worker', 'get_device', 'AmpSettings', 'amp_settings', 'SyntheticConfig', 'PreprocessConfig',
-           'DataConfig', 'ModelConfig', 'LossConfig', 'TrainConfig', 'EvalConfig', 'Config', 'ConfigError',
-           'atomic_write', 'atomic_write_text', 'atomic_torch_save', 'load_torch', 'remove_stale_tmp', 'progress',
-           'git_commit', 'env_snapshot']
+__all__ = ['REAL', 'FAKE', 'UNKNOWN', 'LABEL_NAMES', 'PATH_KEYS', 'AmpMode', 'label_from_name', 'project_root', 'resolve_path',
+           'cwd_path', 'cwd_overrides', 'seed_everything', 'seed_worker', 'get_device', 'AmpSettings', 'amp_settings',
+           'SyntheticConfig', 'PreprocessConfig', 'DataConfig', 'ModelConfig', 'LossConfig', 'TrainConfig',
+           'EvalConfig', 'Config', 'ConfigError', 'atomic_write', 'atomic_write_text', 'atomic_torch_save',
+           'load_torch', 'remove_stale_tmp', 'progress', 'git_commit', 'env_snapshot']
 
 # %% ../nbs/00_core.ipynb #52347c79
 REAL, FAKE = 0, 1
-LABEL_NAMES = {REAL: "real", FAKE: "fake"}
+UNKNOWN = -1   # a video nobody labelled (a flat folder of videos to score): training refuses it, evaluation leaves it out
+LABEL_NAMES = {REAL: "real", FAKE: "fake", UNKNOWN: "unknown"}
 
 def label_from_name(name:str # 'real'/'fake' in any case, or an alias such as 'REAL', 'original', 'manipulated'
                    )->int:
@@ -49,6 +50,19 @@ def resolve_path(p:Union[str,Path])->Path:
     p = Path(p).expanduser()
     return p if p.is_absolute() else project_root()/p
 
+PATH_KEYS = ("output_dir", "data.root")   # the config keys that hold folders
+
+def cwd_path(p:Optional[Union[str,Path]])->Optional[str]:
+    "A path typed on the command line, absolute against the current directory as every Unix tool reads it (None stays None)."
+    return None if p is None or str(p) == "" else str(Path(os.getcwd())/Path(p).expanduser())
+
+def cwd_overrides(overrides:Optional[list])->list:
+    "`key=value` overrides typed on the command line, with the folders of `PATH_KEYS` made absolute against the current directory."
+    def one(o:str)->str:
+        k, eq, v = o.partition("=")
+        return f"{k}={cwd_path(v.strip())}" if eq and k.strip() in PATH_KEYS and v.strip() else o
+    return [one(o) for o in overrides or []]
+
 # %% ../nbs/00_core.ipynb #35850314
 def seed_everything(seed:int, # the run's seed
                     deterministic:bool=False # also request deterministic torch kernels (slower)
@@ -71,7 +85,13 @@ AmpMode = Literal["auto", "bf16", "fp16", "off"]
 
 def get_device(pref:str="auto")->torch.device:
     "`auto` picks CUDA when present (the local rank's GPU under torchrun), else CPU."
-    if pref != "auto": return torch.device(pref)
+    if pref != "auto":
+        try: dev = torch.device(pref)
+        except RuntimeError: raise ConfigError(f"device {pref!r} is not a device: use auto, cpu, cuda or cuda:N") from None
+        n = torch.cuda.device_count() if dev.type == "cuda" else 0
+        if dev.type == "cuda" and (n == 0 or (dev.index or 0) >= n):
+            raise ConfigError(f"device {pref!r}: this machine has {n} CUDA device(s); use auto or cpu" + (f", or cuda:0 to cuda:{n - 1}" if n else ""))
+        return dev
     if torch.cuda.is_available(): return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     return torch.device("cpu")
 
@@ -385,7 +405,9 @@ def load_torch(path:Union[str,Path], map_location="cpu"):
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"checkpoint not found: {path}")
     try: return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e: raise RuntimeError(f"cannot read checkpoint {path}: {type(e).__name__}: {e}") from e
+    except Exception as e:   # bad input, not a bug; of torch's long weights-only story only the reason counts
+        why = str(e).partition("WeightsUnpickler error: ")[2].split("\n")[0].strip() or str(e)
+        raise ValueError(f"cannot read checkpoint {path}: {type(e).__name__}: {why}") from e
 
 # %% ../nbs/00_core.ipynb #19aabcae
 def remove_stale_tmp(folder:Union[str,Path] # a folder one process writes at a time (a run folder)

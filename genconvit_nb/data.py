@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from .core import REAL, FAKE, atomic_write, atomic_write_text, resolve_path
+from .core import REAL, FAKE, UNKNOWN, atomic_write, atomic_write_text, resolve_path
 
 # %% auto #0
 __all__ = ['MANIFEST_COLUMNS', 'SPLITS', 'VIDEO_COLUMNS', 'VIDEO_EXTENSIONS', 'ManifestError', 'format_box', 'parse_box',
@@ -23,7 +23,7 @@ __all__ = ['MANIFEST_COLUMNS', 'SPLITS', 'VIDEO_COLUMNS', 'VIDEO_EXTENSIONS', 'M
 MANIFEST_COLUMNS = ("dataset", "split", "video_id", "label", "manipulation", "source_id",
                     "frame_index", "face_index", "crop_path", "box", "detector_score")
 SPLITS = ("train", "val", "test", "")
-_STR_COLUMNS = ("dataset", "split", "video_id", "manipulation", "source_id", "crop_path", "box", "target_id")
+_STR_COLUMNS = ("dataset", "split", "video_id", "manipulation", "source_id", "crop_path", "box", "target_id", "warning")
 _INT_COLUMNS = ("label", "frame_index", "face_index")
 
 class ManifestError(ValueError):
@@ -66,8 +66,10 @@ def _fail_rows(df:pd.DataFrame, mask:pd.Series, what:str):
 
 def _check_rows(df:pd.DataFrame):
     "The rules each row must keep on its own."
-    _fail_rows(df, ~df.label.isin([REAL, FAKE]), f"labels must be {REAL} (real) or {FAKE} (fake), found {sorted(set(df.label) - {REAL, FAKE})}")
+    ok = {REAL, FAKE, UNKNOWN}
+    _fail_rows(df, ~df.label.isin(ok), f"labels must be {REAL} (real), {FAKE} (fake) or {UNKNOWN} (unknown), found {sorted(set(df.label) - ok)}")
     _fail_rows(df, (df.label == REAL) != (df.manipulation == "real"), "manipulation must be 'real' exactly for label 0")
+    _fail_rows(df, (df.label == UNKNOWN) != (df.manipulation == "unknown"), f"manipulation must be 'unknown' exactly for label {UNKNOWN}")
     _fail_rows(df, ~df.split.isin(SPLITS), f"split must be one of {list(SPLITS)}, found {sorted(set(df.split) - set(SPLITS))}")
     _fail_rows(df, df.video_id == "", "video_id is empty")
     _fail_rows(df, df.crop_path == "", "crop_path is empty")

@@ -15,7 +15,7 @@ import torch
 from torch.utils.data import ConcatDataset, DataLoader, Dataset, WeightedRandomSampler, default_collate
 from torchvision.transforms import v2
 
-from .core import REAL, FAKE, LABEL_NAMES, Config, resolve_path, seed_worker
+from .core import REAL, FAKE, UNKNOWN, LABEL_NAMES, Config, resolve_path, seed_worker
 from .data import read_manifest, select, leave_one_manipulation_out
 
 # %% auto #0
@@ -189,6 +189,14 @@ def _split(df:pd.DataFrame, name:str, what:str, cfg:Config, path:Path)->pd.DataF
                          f"manipulations={d.manipulations}, holdout_manipulation={d.holdout_manipulation!r}) in {path}")
     return df
 
+def _refuse_unlabelled(df:pd.DataFrame, d, path:Path):
+    "Unlabelled videos (`UNKNOWN`) can be scored and tested, never trained or validated on: a one-line error saying what to do."
+    unl = df[(df.label == UNKNOWN) & df.split.isin([d.train_split, d.val_split])]
+    if not len(unl) and not (len(df) and (df.label == UNKNOWN).all()): return
+    n = (unl if len(unl) else df).video_id.nunique()
+    raise ValueError(f"{path}: {n} video(s) have no label (label {UNKNOWN}, preprocessed from a folder without real/ and fake/); training "
+                     f"needs labelled videos: sort them into real/ and fake/ and run genconvit-preprocess again (genconvit-predict scores unlabelled videos)")
+
 def _eval_set(fd:FrameDataset, cfg:Config)->Dataset:
     "An evaluation split as is; with `data.sbi` and no fakes in it, its reals paired with fixed self-blends (so AUC is defined)."
     if not cfg.data.sbi or (fd.labels == FAKE).any(): return fd
@@ -205,6 +213,7 @@ def build_datasets(cfg:Config, # the run's config (its `data` and `eval` section
         raise FileNotFoundError(f"manifest not found: {path} (data.root={d.root!r}, data.manifest={d.manifest!r}); "
                                 "generate the synthetic set with `genconvit-synth` or crops with `genconvit-preprocess`")
     df = select(read_manifest(path), datasets=d.datasets, manipulations=d.manipulations)
+    _refuse_unlabelled(df, d, path)
     train_val, test = (leave_one_manipulation_out(df, d.holdout_manipulation) if d.holdout_manipulation else (df, df))
     parts = dict(train=train_val[train_val.split == d.train_split], val=train_val[train_val.split == d.val_split],
                  test=test[test.split == d.test_split])

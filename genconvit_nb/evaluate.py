@@ -14,7 +14,7 @@ import torch
 import torch.distributed as dist
 import torch.nn as nn
 
-from .core import (REAL, FAKE, Config, EvalConfig, amp_settings, get_device, atomic_write, atomic_write_text,
+from .core import (REAL, FAKE, UNKNOWN, Config, EvalConfig, amp_settings, get_device, atomic_write, atomic_write_text,
                                env_snapshot, progress)
 from .datasets import build_datasets, make_loader
 from .models import load_model_checkpoint
@@ -108,6 +108,12 @@ def _as_predictions(x, name:str)->Optional[pd.DataFrame]:
     if isinstance(x, (str, Path)): return read_predictions(x)
     return validate_predictions(x, name)
 
+def _labelled(df:Optional[pd.DataFrame])->tuple:
+    "`(the rows with a label, how many unlabelled videos were left out)`: an `UNKNOWN` video has nothing to be right or wrong about."
+    if df is None: return None, 0
+    unl = df["label"] == UNKNOWN
+    return (df[~unl].reset_index(drop=True), int(df.loc[unl, "video_id"].nunique())) if unl.any() else (df, 0)
+
 def _thresholds(val:Optional[pd.DataFrame], cfg:EvalConfig)->dict:
     "Frame and video thresholds: the fixed `cfg.threshold`, or chosen on validation crops and videos by `cfg.threshold_rule`."
     if cfg.threshold is not None: return dict(frame=cfg.threshold, video=cfg.threshold, rule="fixed")
@@ -134,13 +140,15 @@ def evaluate_predictions(test:Union[pd.DataFrame,str,Path], # test predictions (
                         )->dict:
     "Frame- and video-level metrics of test predictions, thresholds chosen on validation predictions."
     cfg = cfg or EvalConfig()
-    test, val = _as_predictions(test, "test predictions"), _as_predictions(val, "validation predictions")
+    (test, n_unl), (val, _) = _labelled(_as_predictions(test, "test predictions")), _labelled(_as_predictions(val, "validation predictions"))
+    if not len(test): raise ValueError(f"test predictions: all {n_unl} video(s) are unlabelled (label {UNKNOWN}): no metric can be computed; genconvit-predict scores them")
     thr, tv = _thresholds(val, cfg), aggregate_videos(test, cfg.aggregation)
     out = dict(aggregation=cfg.aggregation, thresholds=thr, n_videos=len(tv), n_frames=len(test),
                frame=_level(test, thr["frame"], cfg, seed, test["video_id"].to_numpy()),
                video=_level(tv, thr["video"], cfg, seed, None))
     if "manipulation" in tv: out["per_manipulation"] = breakdown(tv, "manipulation", thr["video"]).to_dict("records")
     if "dataset" in tv: out["per_dataset"] = breakdown(tv, "dataset", thr["video"]).to_dict("records")
+    if n_unl: out |= dict(n_unlabelled_videos=n_unl, note=f"{n_unl} unlabelled video(s) (label {UNKNOWN}) left out: the metrics are over the {len(tv)} labelled ones")
     return out
 
 # %% ../nbs/11c_evaluate.ipynb #056c2322
@@ -178,7 +186,7 @@ def _gradcam_figure(model:nn.Module, test_dataset, path:Path)->Optional[Path]:
 # %% ../nbs/11c_evaluate.ipynb #a47febf8
 def _figure_makers(run_dir:Path, metrics:dict)->dict:
     "`{name: function drawing it}` for the figures a run's files and metrics allow."
-    test = read_predictions(run_dir/"predictions_test.csv")
+    test = _labelled(read_predictions(run_dir/"predictions_test.csv"))[0]
     tv, thr = aggregate_videos(test, metrics["aggregation"]), metrics["thresholds"]
     makers = dict(confusion_video=lambda: plot_confusion(metrics["video"], "video"),
                   confusion_frame=lambda: plot_confusion(metrics["frame"], "frame"),

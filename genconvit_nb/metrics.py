@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_curve, auc as area_under, average_precision_score, precision_recall_curve, confusion_matrix
 
-from .core import REAL, FAKE
+from .core import REAL, FAKE, UNKNOWN
 
 # %% auto #0
 __all__ = ['PRED_COLUMNS', 'AGGREGATIONS', 'THRESHOLD_RULES', 'BOOTSTRAP_METRICS', 'validate_predictions', 'read_predictions',
@@ -27,11 +27,11 @@ _PRED_DTYPES = dict(video_id="category", frame_index="int32", label="int8", mani
 def validate_predictions(df:pd.DataFrame, # predictions, one row per crop
                          source:str="predictions" # named in error messages (e.g. the file)
                         )->pd.DataFrame:
-    "Check the columns, labels (0/1) and scores (P(fake) in [0, 1]) of a predictions table; return it."
+    "Check the columns, labels (0/1, or -1 for an unlabelled video) and scores (P(fake) in [0, 1]) of a predictions table; return it."
     missing = [c for c in ("video_id", "label", "p_fake") if c not in df.columns]
     if missing: raise ValueError(f"{source}: missing column(s) {missing}; expected {list(PRED_COLUMNS)}")
-    bad = np.flatnonzero(~df["label"].isin([REAL, FAKE]).to_numpy())
-    if len(bad): raise ValueError(f"{source}: label must be 0 (real) or 1 (fake); row {bad[0]} has {df['label'].iloc[bad[0]]}")
+    bad = np.flatnonzero(~df["label"].isin([REAL, FAKE, UNKNOWN]).to_numpy())
+    if len(bad): raise ValueError(f"{source}: label must be 0 (real), 1 (fake) or -1 (unknown); row {bad[0]} has {df['label'].iloc[bad[0]]}")
     p = df["p_fake"].to_numpy(dtype=float)
     bad = np.flatnonzero(~np.isfinite(p) | (p < 0) | (p > 1))
     if len(bad): raise ValueError(f"{source}: p_fake must be a probability in [0, 1]; row {bad[0]} has {p[bad[0]]}")

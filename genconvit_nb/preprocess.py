@@ -4,20 +4,22 @@
 
 # %% ../nbs/03d_preprocess.ipynb #b4305403
 from __future__ import annotations
-import concurrent.futures as cf, hashlib, json, multiprocessing as mp, os, re, sys
+import concurrent.futures as cf, contextlib, hashlib, json, multiprocessing as mp, os, re, signal, sys, threading, time
 from pathlib import Path
 from typing import Optional, Union
 
 import cv2
 import numpy as np
 import pandas as pd
+import yaml
 from fastcore.script import Param, call_parse, bool_arg
 
-from .core import Config, PreprocessConfig, REAL, FAKE, atomic_write_text, progress, resolve_path
-from .adapters import load_videos
+from .core import Config, ConfigError, PreprocessConfig, REAL, FAKE, UNKNOWN, atomic_write_text, cwd_path, progress, resolve_path
+from .cli import cli_errors
+from .adapters import CROP_ADAPTERS, VIDEO_ADAPTERS, load_crops, load_videos
 from .data import MANIFEST_COLUMNS, VIDEO_COLUMNS, format_box, square_crop, validate_manifest, write_manifest
 from .video import read_frames
-from .faces import BoxesDetector, FaceDetector, NoFaceError, get_face_detector, select_faces
+from .faces import BoxesDetector, FaceDetector, NoFaceError, get_face_detector, list_face_detectors, select_faces
 
 # %% auto #0
 __all__ = ['extract_faces', 'process_video', 'preprocess_videos', 'shard_of', 'parse_shard', 'shard_part_names', 'missing_shards',
@@ -41,8 +43,9 @@ def extract_faces(video_path:Union[str,Path], # the video
                      crop=square_crop(frame, fc.boxes[k], cfg.margin, cfg.crop_size))
             if fc.landmarks is not None: d["landmarks"] = fc.landmarks[k]
             out.append(d)
-    info = dict(n_sampled=len(frames), frame_shape=frames[0][1].shape)
-    if not out: raise NoFaceError(f"{video_path}: no face found in {len(frames)} sampled frames (detector {getattr(detector, 'name', detector)!r})")
+    name = getattr(detector, "name", None) or str(detector)
+    info = dict(n_sampled=len(frames), frame_shape=frames[0][1].shape, detector=name, warning=getattr(frames, "warning", ""))
+    if not out: raise NoFaceError(f"{video_path}: no face found in {len(frames)} sampled frames (detector {name!r})")
     return out, info
 
 # %% ../nbs/03d_preprocess.ipynb #72ef9be9
@@ -51,12 +54,12 @@ def _safe_rel(video_id:str)->str:
     parts = [re.sub(r"[^A-Za-z0-9._+-]", "_", p) for p in str(video_id).replace("\\", "/").split("/") if p not in ("", ".", "..")]
     return "/".join(parts) or "_"
 
-def _crop_row(video:dict, f:dict, rel:Path, cfg:PreprocessConfig)->dict:
-    "The manifest row of one written crop."
+def _crop_row(video:dict, f:dict, rel:Path, info:dict)->dict:
+    "The manifest row of one written crop: the detector that ran, and the video's warning (a truncated file) on every row."
     row = {c: video.get(c, "") for c in ("dataset", "split", "video_id", "label", "manipulation", "source_id", "target_id")}
     row.update(frame_index=f["frame_index"], face_index=f["face_index"], track_id=f["track_id"], crop_path=rel.as_posix(),
                box=format_box(f["box"]), detector_score=round(f["score"], 4), video_path=str(video["video_path"]),
-               detector=cfg.detector)
+               detector=info["detector"], warning=info["warning"])
     if "landmarks" in f: row["landmarks"] = " ".join(f"{v:.1f}" for v in f["landmarks"].reshape(-1))
     return row
 
@@ -69,7 +72,7 @@ def process_video(video:dict, # one row of a video table (see `data.VIDEO_COLUMN
                  )->pd.DataFrame:
     "Write one video's face crops; return its manifest rows."
     cfg = cfg or PreprocessConfig(); out_root = Path(out_root)
-    faces, _ = extract_faces(video["video_path"], cfg, detector, threads)
+    faces, info = extract_faces(video["video_path"], cfg, detector, threads)
     rel_dir = Path("crops")/_safe_rel(video["video_id"]); (out_root/rel_dir).mkdir(parents=True, exist_ok=True)
     ext = cfg.image_format
     params = [cv2.IMWRITE_JPEG_QUALITY, cfg.jpeg_quality] if ext == "jpg" else [cv2.IMWRITE_PNG_COMPRESSION, 3]
@@ -77,7 +80,7 @@ def process_video(video:dict, # one row of a video table (see `data.VIDEO_COLUMN
     for f in faces:
         rel = rel_dir/f"{f['frame_index']:06d}_{f['track_id']:02d}.{ext}"
         if not cv2.imwrite(str(out_root/rel), f["crop"][..., ::-1], params): raise OSError(f"cannot write crop {out_root/rel}")
-        rows.append(_crop_row(video, f, rel, cfg))
+        rows.append(_crop_row(video, f, rel, info))
     return pd.DataFrame(rows)
 
 # %% ../nbs/03d_preprocess.ipynb #bf588321
@@ -89,18 +92,33 @@ def _check_video_table(videos)->pd.DataFrame:
     v = videos.reset_index(drop=True).copy()
     v["label"] = v.label.astype(int)   # before the default manipulation is read off it (a CSV gives strings)
     for c, d in dict(manipulation=None, source_id="", target_id="", split="", dataset="custom").items():
-        if c not in v.columns: v[c] = v.label.map({REAL: "real", FAKE: "fake"}) if c == "manipulation" else d
+        if c not in v.columns: v[c] = v.label.map({REAL: "real", FAKE: "fake", UNKNOWN: "unknown"}) if c == "manipulation" else d
     dup = v.video_id[v.video_id.duplicated()]
     if len(dup): raise ValueError(f"video_id must be unique; {dup.iloc[0]!r} appears {int((v.video_id == dup.iloc[0]).sum())} times")
     return v
 
 # %% ../nbs/03d_preprocess.ipynb #d1b14286
 _WORKER_DETECTORS = {}
+_PR_SET_PDEATHSIG = 1
 
 def _video_key(video_id:str)->str:
     return _safe_rel(video_id).replace("/", "__")[:80] + "-" + hashlib.sha1(str(video_id).encode()).hexdigest()[:8]
 
-def _worker_init():
+def _exit_with_parent(parent:int, poll_s:float=0.5):
+    "End this process when `parent` dies: the kernel's parent-death signal on Linux, and a watch on the parent pid everywhere."
+    if sys.platform.startswith("linux"):
+        import ctypes
+        with contextlib.suppress(OSError, AttributeError): ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent: os._exit(1)   # it died before the signal was armed
+    def watch():
+        while os.getppid() == parent: time.sleep(poll_s)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+def _worker_init(parent:int, workers_lock:Optional[str]=None):
+    "A spawned worker: gone with its parent, holding the output folder's workers lock (see `_claim_output`), one thread."
+    _exit_with_parent(parent)
+    if workers_lock: _hold_shared(workers_lock)
     import torch
     torch.set_num_threads(1); cv2.setNumThreads(1)
 
@@ -123,8 +141,39 @@ def _run_one(video:dict, out_root:str, cfg_dict:dict, part:str, boxes:Optional[p
     except Exception as e:  # any failure of one video is recorded, the run goes on
         return video["video_id"], 0, f"{type(e).__name__}: {e}"
 
+# %% ../nbs/03d_preprocess.ipynb #6d2dba9e
+_STALE_WAIT_S = 10.0   # how long a run waits for the workers of a killed run to go
+_HELD = []   # this process's lock files (kept open: closing one would let go of its lock)
+
+def _hold_shared(path:str):
+    "Take a shared lock on `path` for the life of this process."
+    import fcntl
+    f = open(path, "a+"); fcntl.flock(f, fcntl.LOCK_SH); _HELD.append(f)
+
+@contextlib.contextmanager
+def _claim_output(out_root:Path, name:str="preprocess"):
+    "Hold `out_root/.{name}.lock` while the body runs; yield the workers' lock path. Refuses a second run, and a killed run's live workers."
+    import fcntl
+    lock_path, workers = out_root/f".{name}.lock", out_root/f".{name}.workers.lock"
+    with open(lock_path, "a+") as lock, open(workers, "a+") as w:
+        try: fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0); pid = lock.read().strip() or "?"
+            raise FileExistsError(f"{out_root} is being written by another genconvit-preprocess (pid {pid}); wait for it to end or give another output folder") from None
+        lock.seek(0); lock.truncate(); lock.write(str(os.getpid())); lock.flush()
+        t0 = time.monotonic()
+        while True:
+            try: fcntl.flock(w, fcntl.LOCK_EX | fcntl.LOCK_NB); fcntl.flock(w, fcntl.LOCK_UN); break
+            except BlockingIOError:
+                if time.monotonic() - t0 > _STALE_WAIT_S:
+                    raise FileExistsError(f"{out_root}: worker processes of an earlier, killed run still write there (they hold {workers.name}); "
+                                          "wait for them to end or stop them, then run again") from None
+                time.sleep(0.2)
+        try: yield str(workers)
+        finally: lock.seek(0); lock.truncate(); lock.flush()
+
 # %% ../nbs/03d_preprocess.ipynb #2152fdc0
-def _run_all(args:list, workers:int)->dict:
+def _run_all(args:list, workers:int, workers_lock:Optional[str]=None)->dict:
     "Run `_run_one` over `args`, here or in `workers` spawned processes; `{video_id: error}` of the failures."
     errors, bar = {}, progress(total=len(args), desc="videos", unit="video")
     def note(vid, n, err):
@@ -135,7 +184,7 @@ def _run_all(args:list, workers:int)->dict:
             for a in args: note(*_run_one(*a))
             return errors
         from genconvit_nb import preprocess as mod   # the module's own functions, so that spawned workers can import them
-        pool = cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=mod._worker_init)
+        pool = cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=mod._worker_init, initargs=(os.getpid(), workers_lock))
         try:
             futs = {pool.submit(mod._run_one, *a): a[0]["video_id"] for a in args}
             for f in cf.as_completed(futs):
@@ -182,20 +231,23 @@ def preprocess_videos(videos:pd.DataFrame, # video table: video_path, video_id, 
                       shard:Union[str,tuple,None]=None, # 'K/N' or (K, N): only shard K of N, written as part files (see `shard_of`)
                      )->tuple:
     "Turn videos into face crops in parallel, resumably; return `(manifest_df, errors_df)` (also written under `out_root`)."
-    cfg = cfg or PreprocessConfig(); out_root = resolve_path(out_root); out_root.mkdir(parents=True, exist_ok=True)
+    cfg = cfg or PreprocessConfig(); out_root = resolve_path(out_root)
+    if out_root.exists() and not out_root.is_dir(): raise NotADirectoryError(f"output folder {out_root} is a file; give a folder")
+    out_root.mkdir(parents=True, exist_ok=True)
     v = _check_video_table(videos)
     if shard is not None: v = _shard_table(v, *parse_shard(shard))
     if boxes is not None and not {"video_id", "frame_index", "box"} <= set(boxes.columns):
         raise ValueError(f"boxes table needs columns video_id, frame_index, box; has {list(boxes.columns)}")
-    parts = _parts_dir(out_root, cfg)
-    part_of = {vid: parts/f"{_video_key(vid)}.csv" for vid in v.video_id}
-    todo = [r for r in v.to_dict("records") if overwrite or not part_of[r["video_id"]].exists()]
-    by_video = dict(tuple(boxes.groupby("video_id"))) if boxes is not None else {}
-    workers = min(cfg.workers, len(todo))
-    args = [(r, str(out_root), cfg.to_dict(), str(part_of[r["video_id"]]), by_video.get(r["video_id"]), None if workers <= 1 else False) for r in todo]
-    errors = _run_all(args, workers)
     names = shard_part_names(*parse_shard(shard)) if shard is not None else (manifest_name, "errors.csv")
-    return _collect(v, part_of, errors, out_root, *names, part=shard is not None)
+    with _claim_output(out_root, "preprocess" if shard is None else "preprocess-" + names[0].split(".")[1]) as workers_lock:
+        parts = _parts_dir(out_root, cfg)
+        part_of = {vid: parts/f"{_video_key(vid)}.csv" for vid in v.video_id}
+        todo = [r for r in v.to_dict("records") if overwrite or not part_of[r["video_id"]].exists()]
+        by_video = dict(tuple(boxes.groupby("video_id"))) if boxes is not None else {}
+        workers = min(cfg.workers, len(todo))
+        args = [(r, str(out_root), cfg.to_dict(), str(part_of[r["video_id"]]), by_video.get(r["video_id"]), None if workers <= 1 else False) for r in todo]
+        errors = _run_all(args, workers, workers_lock)
+        return _collect(v, part_of, errors, out_root, *names, part=shard is not None)
 
 # %% ../nbs/03d_preprocess.ipynb #02eb7f9d
 def shard_of(video_id:str, n:int)->int:
@@ -272,18 +324,33 @@ def merge_shards(out_root:Union[str,Path], # the output folder the shards wrote 
 
 # %% ../nbs/03d_preprocess.ipynb #7615a853
 def _cli_config(config:Optional[str], overrides:dict)->PreprocessConfig:
+    "The config file's `preprocess` section (or the defaults) with the flags given; an unknown detector is a usage error."
     cfg = Config.from_yaml(config).preprocess if config else PreprocessConfig()
-    return cfg.update({k: v for k, v in overrides.items() if v is not None})
+    cfg = cfg.update({k: v for k, v in overrides.items() if v is not None})
+    if cfg.detector not in list_face_detectors(): raise ConfigError(f"--detector {cfg.detector!r} is not one of {list_face_detectors()}")
+    return cfg
+
+def _adapter_opts(text:Optional[str])->dict:
+    "`--adapter_opts` as a mapping; YAML that does not parse, or is not a mapping, is a one-line error naming the flag."
+    if not text: return {}
+    try: opts = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        m = getattr(e, "problem_mark", None)
+        raise ConfigError(f"--adapter_opts {text!r} is not valid YAML{f' (column {m.column + 1})' if m else ''}: {getattr(e, 'problem', None) or e}; "
+                          "give a mapping such as \"{compression: c40}\"") from None
+    if not isinstance(opts, dict): raise ConfigError(f"--adapter_opts must be a YAML mapping such as \"{{compression: c40}}\", got {text!r}")
+    return opts
 
 # %% ../nbs/03d_preprocess.ipynb #335dc34a
 def _say(man:pd.DataFrame, errs:pd.DataFrame, out:Union[str,Path], names:tuple=("manifest.csv", "errors.csv"))->str:
     "The command's summary line."
-    return f"{man.video_id.nunique() if len(man) else 0} videos, {len(man)} crops -> {Path(out)/names[0]}; {len(errs)} failed -> {Path(out)/names[1]}"
+    warned = man[man.warning.fillna("") != ""].video_id.nunique() if "warning" in man else 0
+    return (f"{man.video_id.nunique() if len(man) else 0} videos, {len(man)} crops -> {Path(out)/names[0]}; {len(errs)} failed -> {Path(out)/names[1]}"
+            + (f"; {warned} with a warning (its rows' 'warning' column, e.g. a truncated file)" if warned else ""))
 
 def _merge_cmd(out:Union[str,Path], n:Optional[int]=None)->pd.DataFrame:
-    "`merge_shards` as the command runs it: a summary line, or a one-line error; the merged failures."
-    try: man, errs = merge_shards(out, n)
-    except ValueError as e: raise SystemExit(f"genconvit-preprocess: {e}")
+    "`merge_shards` as the command runs it: a summary line; the merged failures."
+    man, errs = merge_shards(out, n)
     print("merged: " + _say(man, errs, out))
     return errs
 
@@ -292,12 +359,19 @@ def _after_shard(out:Union[str,Path], k:int, n:int):
     if left := missing_shards(out, n): print(f"shard {k}/{n} done; shard(s) {left[:10]}{' ...' if len(left) > 10 else ''} still to run before the merge")
     else: _merge_cmd(out, n)
 
+def _crops_cmd(name:str, src:str, out:str, opts:dict):
+    "A crop adapter as the command runs it: the crops linked into OUT, their manifest, the adapter's notes, a summary line."
+    man = load_crops(name, src, out, **opts)
+    for note in man.attrs.get("notes", []): print(f"note: {note}")
+    print(f"{man.video_id.nunique()} videos, {len(man)} crops -> {Path(out)/'manifest.csv'} (crops linked from {src})")
+
 # %% ../nbs/03d_preprocess.ipynb #7b95e7ee
 @call_parse
-def preprocess_cli(src:Param("dataset root or folder of videos", str, opt=False, nargs="?")=None,
+@cli_errors
+def preprocess_cli(src:Param("dataset root or folder of videos (a folder without real/ and fake/ holds unlabelled videos to score)", str, opt=False, nargs="?")=None,
                    out:Param("output data root (crops/, manifest.csv, errors.csv)", str, opt=False, nargs="?")=None,
-                   dataset:str="folder", # adapter: folder, ffpp, celebdf, dfdc, timit
-                   adapter_opts:str=None, # adapter keyword arguments as YAML, e.g. "{compression: c40, methods: [Deepfakes]}"
+                   dataset:Param(f"adapter: {', '.join([*VIDEO_ADAPTERS, *CROP_ADAPTERS])} (genconvit_crops: upstream GenConViT's crop folders, linked into OUT)", str)="folder",
+                   adapter_opts:str=None, # adapter keyword arguments as YAML, e.g. "{compression: c40, methods: [Deepfakes]}" or "{dedupe: true}"
                    config:str=None, # YAML config file; its `preprocess` section is used
                    n_frames:int=None, # frames per video
                    sampling:str=None, # linspace or stride
@@ -311,18 +385,19 @@ def preprocess_cli(src:Param("dataset root or folder of videos", str, opt=False,
                    shard:str=None, # K/N: only shard K of N, into part files merged when the last shard ends; auto: SLURM's job array
                    merge:str=None, # only merge the shards' part files in this output folder into manifest.csv and errors.csv
                   ):
-    "Preprocess a dataset's videos into face crops and a manifest; exit status 1 if any video failed."
-    import yaml
-    if merge: sys.exit(1 if len(_merge_cmd(merge)) else 0)
-    if not (src and out): raise SystemExit("genconvit-preprocess: give SRC and OUT (or --merge OUT to merge the shards' part files)")
+    "Preprocess a dataset's videos into face crops and a manifest; exit status 1 if any video failed. Paths are read from the current directory."
+    if merge: sys.exit(1 if len(_merge_cmd(cwd_path(merge))) else 0)
+    if not (src and out): raise ConfigError("give SRC and OUT (or --merge OUT to merge the shards' part files)")
+    src, out, config, opts = cwd_path(src), cwd_path(out), cwd_path(config), _adapter_opts(adapter_opts)
     try: k_n = parse_shard(shard) if shard else None
-    except ValueError as e: raise SystemExit(f"genconvit-preprocess: {e}")
+    except ValueError as e: raise ConfigError(str(e)) from None
+    if dataset in CROP_ADAPTERS: return _crops_cmd(dataset, src, out, opts)
     cfg = _cli_config(config, dict(n_frames=n_frames, sampling=sampling, detector=detector, faces=faces,
                                    margin=margin, crop_size=crop_size, workers=workers))
-    opts = yaml.safe_load(adapter_opts) if adapter_opts else {}
-    if not isinstance(opts, dict): raise SystemExit(f"--adapter_opts must be a YAML mapping, got {adapter_opts!r}")
+    if boxes and not Path(boxes := cwd_path(boxes)).is_file(): raise FileNotFoundError(f"--boxes file not found: {boxes}")
     videos = load_videos(dataset, src, **opts)
-    box_table = pd.read_csv(resolve_path(boxes), dtype={"video_id": str, "box": str}) if boxes else None
+    for note in videos.attrs.get("notes", []): print(f"note: {note}")
+    box_table = pd.read_csv(boxes, dtype={"video_id": str, "box": str}) if boxes else None
     man, errs = preprocess_videos(videos, out, cfg, boxes=box_table, overwrite=overwrite, shard=k_n)
     print(_say(man, errs, out, shard_part_names(*k_n) if k_n else ("manifest.csv", "errors.csv")))
     if k_n: _after_shard(out, *k_n)

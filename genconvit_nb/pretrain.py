@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from fastcore.script import call_parse
 
-from .core import Config, SyntheticConfig, atomic_write, atomic_write_text, env_snapshot, project_root, resolve_path
+from .core import Config, SyntheticConfig, atomic_write, atomic_write_text, cwd_path, env_snapshot, project_root, resolve_path
 from .cli import cli_errors
 from .benchmark import generate_synthetic, plan_videos
 from .synthetic import make_identity
@@ -144,16 +144,17 @@ def pretrain(arch:str, # a backbone in `PRETRAIN_BACKBONES` (or any timm name / 
 @cli_errors
 def pretrain_cli(arch:str="all", # a backbone to pretrain, or 'all' (every one in PRETRAIN_BACKBONES)
                  steps:int=0, # optimiser steps per backbone (0: each one's default in PRETRAIN_BACKBONES)
-                 out_dir:str=None, # where the weights and the model card go (default: the package's weights folder)
+                 out_dir:str=None, # where the weights and the model card go, from the current directory (default: the package's weights folder)
                  n_identities:int=2000, # identities in the pool
                  threads:int=0, # torch threads (0: torch's default)
                  workers:int=1, # data-loader workers making the self-blends (and pool generators)
-                 output_dir:str="reports", # where the pretext runs go (reports/pretrain/<arch>)
+                 output_dir:str=None, # where the pretext runs go, <output_dir>/pretrain/<arch> (default: reports/ in the project folder)
                 ):
     "Pretrain the tiny backbones on self-blended synthetic faces and write their weights and model card."
     if threads: torch.set_num_threads(threads)
     archs = list(PRETRAIN_BACKBONES) if arch == "all" else [arch]
     cmd = "genconvit-pretrain " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     for a in archs:
-        rec = pretrain(a, steps or None, out_dir or WEIGHTS_DIR, pool_config(n_identities), command=cmd.strip(), workers=workers, output_dir=output_dir)
+        rec = pretrain(a, steps or None, cwd_path(out_dir) or WEIGHTS_DIR, pool_config(n_identities), command=cmd.strip(), workers=workers,
+                       output_dir=cwd_path(output_dir) or "reports")   # typed paths: from the current directory
         print(f"{rec['file']}: held-out SBI AUC {rec['metrics']['val_auc']:.3f}, {rec['wall_s'] / 60:.0f} min, sha256 {rec['sha256'][:12]}")

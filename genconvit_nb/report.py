@@ -15,7 +15,7 @@ import seaborn as sns
 from fastcore.meta import delegates
 from fastcore.script import Param, bool_arg, call_parse, store_true
 
-from .core import FAKE, ConfigError, atomic_write_text, env_snapshot, resolve_path
+from .core import FAKE, ConfigError, atomic_write_text, cwd_overrides, cwd_path, env_snapshot, resolve_path
 from .cli import cli_errors
 from .evaluate import save_metrics
 from .plots import save_figure, plot_confusion, plot_roc_pr, plot_per_manipulation
@@ -237,7 +237,7 @@ def run_report(experiment:str="default", # 'default' (the fusion ablation) or 'z
                config_file:str=None, # a YAML config to start from instead of the defaults
                from_scratch:store_true=False, # start every model from random init instead of the size's pretrained backbones
                allow_random_init:store_true=False, # paper size: accept random init when ImageNet weights cannot be had
-               output_dir:str="reports", # reports/<experiment>/<run>/ and the index page
+               output_dir:str=None, # <output_dir>/<experiment>/<run>/ and the index page (default: reports/ in the project folder)
                jobs:int=2, # runs at a time
                threads:int=0, # torch threads per run (0: cores / jobs)
                notebooks:bool_arg=True, # execute the train notebook per run (false: call the library directly)
@@ -250,7 +250,7 @@ def run_report(experiment:str="default", # 'default' (the fusion ablation) or 'z
     base = report_config(size, data_root, overrides, config_file, from_scratch)
     weights = check_weights(base, allow_random_init)
     if allow_random_init and weights.startswith("random"): base = base.update(dict(model=dict(pretrained=False)))
-    out = resolve_path(output_dir); exp_dir = out/experiment
+    out = resolve_path(output_dir or "reports"); exp_dir = out/experiment
     root = ensure_data(base)
     plan = _plan(experiment, size, base, root, seeds, path_seeds, lomo_seeds, reference, models)
     check_overrides(plan, overrides)
@@ -282,5 +282,6 @@ def _collect(experiment:str, exp_dir:Path, out:Path, base, notebooks:bool, statu
 @delegates(run_report, but=["log"])
 def report_cli(**kwargs):
     "Run an experiment and write its report (reports/index.html for the default experiment)."
-    s = run_report(**kwargs)
+    paths = {k: cwd_path(kwargs.get(k)) for k in ("data_root", "config_file", "output_dir")}   # typed here: from the current directory
+    s = run_report(**(kwargs | paths | dict(set=cwd_overrides(list(kwargs.get("set") or ())))))
     if any(r["status"] == "failed" for r in s["status"]): sys.exit(1)

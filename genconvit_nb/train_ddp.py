@@ -16,7 +16,7 @@ from fastcore.script import Param, call_parse, store_true
 from torch.distributed.elastic.multiprocessing.errors import record
 from torch.utils.data import ConcatDataset, DistributedSampler, Subset
 
-from .core import Config, ConfigError, get_device, load_torch, seed_everything
+from .core import Config, ConfigError, cwd_overrides, cwd_path, get_device, load_torch, seed_everything
 from .cli import cli_errors
 from .datasets import build_datasets, check_splits, make_loader
 from .distributed import DistributedBalancedSampler, ShardSampler, dist_rank_world, gather_objects, per_rank_batch_size
@@ -153,8 +153,9 @@ def train_cli(config:str=None, # YAML config file (default: the built-in default
               overwrite:store_true=False, # replace the run already in the run folder
               timeout_min:float=30, # minutes a collective may wait for a missing rank before the job fails
              ):
-    "Train a deepfake detector from a config, on one process or under torchrun (DDP)."
+    "Train a deepfake detector from a config, on one process or under torchrun (DDP). Paths typed here are read from the current directory."
+    set = cwd_overrides(set)   # --set data.root=... / output_dir=...: from the current directory, as typed; the config file keeps the project folder
     cfg = load_config(config, set); run_dir = cfg.run_dir
-    resume = False if resume is None else (True if resume == "last" else resume)
+    resume = False if resume is None else (True if resume == "last" else cwd_path(resume))
     if resume: cfg = resume_config(run_dir if resume is True else resume, config, set)
     run_training(cfg, resume=resume, timeout_s=timeout_min * 60, overwrite=overwrite, run_dir=run_dir)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['frame_indices', 'VideoReadError', 'count_frames', 'video_info', 'read_frames', 'decode_all_frames']
+__all__ = ['frame_indices', 'VideoReadError', 'count_frames', 'video_info', 'Frames', 'read_frames', 'decode_all_frames']
 
 # %% ../nbs/03a_video.ipynb #6a7b68bf
 def frame_indices(n_total:int, # frames in the video
@@ -53,14 +53,30 @@ def _index_count(s)->int:
     e = s.index_entries
     return len(e) if len(e) > 1 and not all(x.is_keyframe for x in e) else 0
 
-def count_frames(path:Union[str,Path])->int:
-    "Exact frame count without decoding: the container's sample index, else a count of demuxed packets."
+def _seconds(tag)->float:
+    "Seconds of a Matroska 'HH:MM:SS.fff' duration tag (0 when absent)."
+    try: h, m, s = str(tag).split(":"); return int(h) * 3600 + int(m) * 60 + float(s)
+    except ValueError: return 0.0
+
+def _promised(c, s)->int:
+    "Frames the container promises: the most of its sample index, its header count and its duration times the frame rate (0: it says nothing)."
+    fps = float(s.average_rate or s.guessed_rate or 0)
+    secs = float(s.duration * s.time_base) if s.duration else _seconds(s.metadata.get("DURATION"))
+    if not secs and len(c.streams) == 1: secs = (c.duration or 0) / 1e6   # the file's duration only when no other stream can make it
+    return max(_index_count(s), int(s.frames or 0), int(round(secs * fps)))
+
+def _counts(path:Union[str,Path])->tuple:
+    "`(frames the file holds, frames its container promises)`, without decoding."
     with _open_video(path) as c:
         s = c.streams.video[0]
-        n = _index_count(s)
-        if n: return n
-        try: return sum(1 for p in c.demux(s) if p.size > 0)
+        n, promised = _index_count(s), _promised(c, s)
+        if n: return n, promised
+        try: return sum(1 for p in c.demux(s) if p.size > 0), promised
         except av.FFmpegError as e: raise VideoReadError(f"{path}: cannot read packets ({e})") from None
+
+def count_frames(path:Union[str,Path])->int:
+    "Exact frame count without decoding: the container's sample index, else a count of demuxed packets."
+    return _counts(path)[0]
 
 def video_info(path:Union[str,Path])->dict:
     "Frame count (exact), frame rate, displayed size, rotation and codec of a video."
@@ -117,21 +133,21 @@ def _decode_skipping(c, wanted:list, pts:list, threads:bool)->list:
 
 # %% ../nbs/03a_video.ipynb #88747cff
 def _skipping_pass(path, n:int, mode:str, stride:int, threads:bool)->tuple:
-    "(frame count, frames or None): one open of the file reads the packets' timestamps, seeks back and decodes with skipping."
+    "(frame count, frames promised, frames or None): one open of the file reads the packets' timestamps, seeks back and decodes with skipping."
     with _open_video(path) as c:
         s = c.streams.video[0]
         n_pkts, pts = _packet_pts(c)
-        total = _index_count(s) or n_pkts
-        if not total or pts is None or len(pts) != total: return total, None
+        total, promised = _index_count(s) or n_pkts, _promised(c, s)
+        if not total or pts is None or len(pts) != total: return total, promised, None
         wanted = frame_indices(total, n, mode, stride).tolist()
         try: c.seek(pts[0], backward=True, stream=s)   # back to the first keyframe; no second open (~25 ms for 1080p)
-        except av.FFmpegError: return total, None
+        except av.FFmpegError: return total, promised, None
         out = _decode_skipping(c, wanted, pts, threads)
-    return total, (out if len(out) == len(wanted) else None)
+    return total, promised, (out if len(out) == len(wanted) else None)
 
 # %% ../nbs/03a_video.ipynb #39e89ab5
 def _decode_at(path, wanted:set, threads:bool)->tuple:
-    "Decode in order, keep frames whose presentation index is in `wanted`; return (kept, frames seen)."
+    "Decode in order, keep frames whose presentation index is in `wanted`; return (kept, frames seen). A decoding error after the first frame ends the video there."
     out, i, last = [], 0, max(wanted)
     with _open_video(path) as c:
         s = c.streams.video[0]
@@ -143,18 +159,29 @@ def _decode_at(path, wanted:set, threads:bool)->tuple:
                 if i > last: break
         except av.FFmpegError as e:
             if not out: raise VideoReadError(f"{path}: decoding failed at frame {i} ({e})") from None
-            warnings.warn(f"{path}: decoding stopped at frame {i} ({e}); keeping {len(out)} frames")
     return out, i
 
-def _decode_sequential(path, total:int, n:int, mode:str, stride:int, threads:bool)->list:
-    "The sampled frames by decoding in order; re-sampled over the frames that decode when there are fewer than `total`."
+def _decode_sequential(path, total:int, n:int, mode:str, stride:int, threads:bool)->tuple:
+    "`(sampled frames, frames read)` by decoding in order; re-sampled over the frames that decode when there are fewer than `total`."
     wanted = frame_indices(total, n, mode, stride)
     out, seen = _decode_at(path, set(wanted.tolist()), threads)
     if seen < total and len(out) < len(wanted):  # the index promised more frames than the decoder gave
         if seen == 0: raise VideoReadError(f"{path}: no frame could be decoded")
         out, _ = _decode_at(path, set(frame_indices(seen, n, mode, stride).tolist()), threads)
+        total = seen
     if not out: raise VideoReadError(f"{path}: no frame could be decoded")
-    return out
+    return out, total
+
+# %% ../nbs/03a_video.ipynb #e716e859
+class Frames(list):
+    "`read_frames`' `[(frame_index, rgb), ...]`, with `n_read` (frames the file held) and `n_promised` (frames its container promised)."
+    def __init__(self, items=(), n_read:int=0, n_promised:int=0):
+        super().__init__(items); self.n_read, self.n_promised = n_read, max(n_promised, n_read)
+    @property
+    def warning(self)->str:
+        "'' for a whole video, else 'truncated: read N of M frames'."
+        short = self.n_promised - self.n_read
+        return f"truncated: read {self.n_read} of {self.n_promised} frames" if short > max(1, 0.05 * self.n_promised) else ""
 
 # %% ../nbs/03a_video.ipynb #2e0e95d5
 def read_frames(path:Union[str,Path], # video file
@@ -163,16 +190,16 @@ def read_frames(path:Union[str,Path], # video file
                 stride:int=10, # step for 'stride'
                 threads:Optional[bool]=None, # FFmpeg frame threading; None: only when every frame is decoded (see above)
                 skip:bool=True, # skip non-reference frames that are not wanted (exact; False: decode every frame up to the last)
-               )->list:
-    "`[(frame_index, rgb_uint8), ...]`: decodes up to the last wanted frame, skipping what no wanted frame needs."
+               )->Frames:
+    "`[(frame_index, rgb_uint8), ...]` as `Frames`: decodes up to the last wanted frame, skipping what no wanted frame needs."
     total = None
     if skip:
-        total, out = _skipping_pass(path, n, mode, stride, bool(threads))
-        if out: return out
-    total = total or count_frames(path)
+        total, promised, out = _skipping_pass(path, n, mode, stride, bool(threads))
+        if out: return Frames(out, total, promised)
+    if not total: total, promised = _counts(path)
     if total == 0: raise VideoReadError(f"{path}: the video has no frames")
     # sequential decoding: no skipping, timestamps missing, or the decoder gave fewer frames than the index promised
-    return _decode_sequential(path, total, n, mode, stride, threads is not False)
+    return Frames(*_decode_sequential(path, total, n, mode, stride, threads is not False), promised)
 
 # %% ../nbs/03a_video.ipynb #67d70dfe
 def decode_all_frames(path:Union[str,Path], n:int=32, mode:str="linspace", stride:int=10)->list:
