@@ -20,8 +20,8 @@ from .data import read_manifest, select, leave_one_manipulation_out
 
 # %% auto #0
 __all__ = ['AUGMENTS', 'build_transforms', 'BadCropError', 'FrameDataset', 'spaced_positions', 'select_frames', 'VideoDataset',
-           'collate_frames', 'TrainingSet', 'build_datasets', 'missing_crops', 'check_splits', 'balanced_sampler',
-           'make_loader']
+           'collate_frames', 'TrainingSet', 'build_datasets', 'frame_sets', 'missing_crops', 'check_splits',
+           'balanced_sampler', 'make_loader']
 
 # %% ../nbs/02b_datasets.ipynb #5da0216a
 AUGMENTS = ("none", "light", "strong")
@@ -232,17 +232,17 @@ def build_datasets(cfg:Config, # the run's config (its `data` and `eval` section
     return dict(train=train, val=_eval_set(fd(select_frames(parts["val"], k)), cfg), test=_eval_set(fd(select_frames(parts["test"], k)), cfg))
 
 # %% ../nbs/02b_datasets.ipynb #77b7c1d2
-def _frame_sets(ds)->list:
+def frame_sets(ds)->list:
     "The FrameDatasets a dataset reads its crops through (pairs, videos and concatenations unwrapped)."
     if isinstance(ds, FrameDataset): return [ds]
     for inner in ("fd", "frames"):   # SelfBlendedDataset, VideoDataset
-        if getattr(ds, inner, None) is not None: return _frame_sets(getattr(ds, inner))
-    return [f for d in getattr(ds, "datasets", []) for f in _frame_sets(d)]
+        if getattr(ds, inner, None) is not None: return frame_sets(getattr(ds, inner))
+    return [f for d in getattr(ds, "datasets", []) for f in frame_sets(d)]
 
 def missing_crops(ds:Dataset)->list:
     "Paths of the dataset's crop files that are missing or empty."
     bad = []
-    for fd in _frame_sets(ds):
+    for fd in frame_sets(ds):
         for rel in dict.fromkeys(fd._paths):
             try: ok = (fd.root/rel).stat().st_size > 0
             except OSError: ok = False

@@ -221,21 +221,17 @@ def slim_checkpoints(run_dir:Union[str,Path])->Optional[Path]:
     return best
 
 # %% ../nbs/13a_experiment.ipynb #b205526e
-def _frame_sets(ds)->list:
-    "The FrameDatasets a (possibly composite) training set is made of."
-    return [ds] if hasattr(ds, "df") else [d for sub in getattr(ds, "datasets", []) for d in _frame_sets(sub)]
-
 def baseline_run(cfg:Config, # the run's config (data, eval, run_dir)
                  info:Optional[dict]=None, # what metrics.json records about the run
                 )->dict:
     "Fit the trivial baseline on the training crops, predict val and test, write predictions, metrics.json and figures."
-    from genconvit_nb.datasets import build_datasets
+    from genconvit_nb.datasets import build_datasets, frame_sets
     from genconvit_nb.models import make_data_config
     from genconvit_nb.benchmark import baseline_classifier, crop_features
     out = cfg.run_dir; out.mkdir(parents=True, exist_ok=True)
     ds = build_datasets(cfg, make_data_config(32))   # the detectors' rows (splits, filters, frames per video); images read raw
     feats = lambda d: np.stack([crop_features(d.read_image(i)) for i in range(len(d))])
-    train = _frame_sets(ds["train"])
+    train = frame_sets(ds["train"])
     clf = baseline_classifier().fit(np.concatenate([feats(d) for d in train]), np.concatenate([d.labels for d in train]))
     for name in ("val", "test"):
         df = ds[name].df
