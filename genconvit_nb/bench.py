@@ -4,35 +4,33 @@
 
 # %% ../nbs/14b_bench.ipynb #2781c774
 from __future__ import annotations
-import inspect, os, shutil, statistics, sys, tempfile, time, traceback
-from dataclasses import asdict
+import inspect, os, shutil, sys, tempfile, time, traceback
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 
+import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
 from fastcore.script import call_parse, store_true
 
-from .core import Config, PreprocessConfig, SyntheticConfig, cwd_path, env_snapshot, get_device, resolve_path, seed_everything
+from .core import Config, PreprocessConfig, cwd_path, env_snapshot, get_device, resolve_path, seed_everything
 from .cli import cli_errors
 from .benchtools import (MODES, Results, measure, measure_interleaved, peak_memory, available_memory_gib, training_memory_gib,
                                      count_flops, mfu_peaks, device_slug, train_step_fn, infer_fn, RandomFrames, cpu_usage, others_share,
-                                     torch_profile, python_profile, render_clip, detection_recall)
-from .video import read_frames, decode_all_frames, video_info
-from .faces import get_face_detector, _iou_matrix
-from .preprocess import extract_faces, process_video, preprocess_videos
-from .data import read_manifest
+                                     torch_profile, python_profile, render_clip)
+from .faces import get_face_detector
+from .preprocess import extract_faces
+from .bench_preprocess import bench_preprocess
 from .datasets import make_loader
-from .models import get_model, list_models, model_arguments
+from .models import get_model, list_models, model_arguments, use_fast_depthwise
 from .trainer import Trainer
 from .evaluate import predict_to_csv, evaluate_run
 
 # %% auto #0
-__all__ = ['DETECTOR_SETTINGS', 'SECTIONS', 'bench_sampling', 'bench_detectors', 'bench_mtcnn_speedup', 'bench_video_throughput',
-           'bench_synthetic_throughput', 'bench_scaling', 'bench_preprocess', 'bench_train_step',
-           'bench_trainer_overhead', 'bench_optimizer_step', 'bench_train', 'bench_infer', 'bench_inference',
-           'bench_e2e', 'bench_profile', 'check_fast_paths', 'run_benchmarks', 'bench_cli']
+__all__ = ['CPU_TRAIN_SETTINGS', 'SECTIONS', 'bench_train_step', 'bench_trainer_overhead', 'bench_optimizer_step',
+           'bench_cpu_training', 'bench_train', 'bench_infer', 'bench_inference', 'bench_e2e', 'bench_profile',
+           'check_fast_paths', 'run_benchmarks', 'bench_cli']
 
 # %% ../nbs/14b_bench.ipynb #a0898f95
 def _sizes(quick:bool)->dict:
@@ -41,131 +39,12 @@ def _sizes(quick:bool)->dict:
                           resolutions=((160, 120), (320, 240)), synthetic=dict(n_identities=3, videos_per_identity=1, n_frames=4, resolution=64, crop_size=32),
                           zoo_batch=2, paper_size="tiny", paper_batch=2, infer_size="tiny", infer_batches=(1, 4),
                           infer_variants=(("none", "both"), ("sum", "both"), ("sum", "ed"), ("sum", "vae")), overhead_steps=2,
-                          profile_batch=2, profile_steps=1, report_size="smoke")
+                          profile_batch=2, profile_steps=1, report_size="smoke", cpu_batch=2, cpu_fusions=("none",))
     return dict(clip=dict(n_frames=300, size=(1920, 1080)), n_sample=32, det_frames=32, fpv=(8, 16, 32, 64), res_frames=100,
                 resolutions=((640, 360), (1280, 720), (1920, 1080)), synthetic=dict(n_identities=10, videos_per_identity=1, n_frames=16, resolution=160),
                 zoo_batch=8, paper_size="paper", paper_batch=2, infer_size="tiny", infer_batches=(1, 8, 32),
                 infer_variants=tuple((f, p) for f in ("none", "sum") for p in ("ed", "vae", "both")), overhead_steps=8,
-                profile_batch=8, profile_steps=3, report_size="tiny")
-
-# %% ../nbs/14b_bench.ipynb #563b4866
-def bench_sampling(res:Results, clip:Path, n:int=32, repeats:int=5, warmup:int=1)->tuple:
-    "Our frame sampler against decode-every-frame on one clip; records both and the ratio; returns (ratio, video info)."
-    info = video_info(clip); p = dict(video=f"{info['width']}x{info['height']} {info['n_frames']} frames {info['codec']}", sampled=n)
-    got, want = [i for i, _ in read_frames(clip, n)], [i for i, _ in decode_all_frames(clip, n)]
-    if got != want: raise AssertionError(f"read_frames and decode_all_frames disagree on {clip}: {got} vs {want}")
-    ours, base = measure(lambda: read_frames(clip, n), repeats, warmup), measure(lambda: decode_all_frames(clip, n), repeats, warmup)
-    res.add("preprocess", "sample frames: ours (PyAV, decode to last wanted, convert kept)", ours["median_s"], "s/video", ours, **p)
-    res.add("preprocess", "sample frames: decode every frame (OpenCV)", base["median_s"], "s/video", base, **p)
-    res.add("preprocess", "sample frames: speed-up over decode-every-frame", base["median_s"] / ours["median_s"], "x", **p)
-    return base["median_s"] / ours["median_s"], info
-
-# %% ../nbs/14b_bench.ipynb #e583757f
-DETECTOR_SETTINGS = (("mtcnn", dict(min_face_size=40, impl="ours")), ("mtcnn", dict(min_face_size=40, impl="facenet")),
-                     ("mtcnn", dict(min_face_size=20, impl="ours")), ("mtcnn", dict(min_face_size=40, max_side=320, impl="ours")), ("haar", {}))
-
-def bench_detectors(res:Results, clip:Path, n:int=32, settings:Sequence[tuple]=DETECTOR_SETTINGS, repeats:int=3, max_side:int=640)->list:
-    "Frames/s of face detectors (name, kwargs) on `n` full-resolution frames of the clip, with recall on its true boxes; returns the figures."
-    frames = [f for _, f in read_frames(clip, n)]
-    truth_csv = clip.with_suffix(".boxes.csv")
-    truth = pd.read_csv(truth_csv) if truth_csv.exists() else None
-    out = []
-    for name, kw in settings:
-        kw = dict(max_side=max_side) | kw
-        det = get_face_detector(name, **kw)
-        t = measure(lambda: det.detect(frames, list(range(len(frames)))), repeats, 1)
-        rec = detection_recall(det, clip, truth, n) if truth is not None else {}
-        out.append(res.add("preprocess", f"face detection: {name}", len(frames) / t["median_s"], "frames/s", t, frame=f"{frames[0].shape[1]}x{frames[0].shape[0]}",
-                           frames=len(frames), recall=rec.get("recall"), false_detections=rec.get("false_detections"), **kw))
-    return out
-
-# %% ../nbs/14b_bench.ipynb #a5baab71
-def bench_mtcnn_speedup(res:Results, clip:Path, n:int=32, repeats:int=3, max_side:int=640)->dict:
-    "Our MTCNN against facenet-pytorch's on the same frames, timed in alternation (load drift hits both): speed-up, recalls, agreement."
-    frames = [f for _, f in read_frames(clip, n)]; idx = list(range(len(frames)))
-    ours, lib = (get_face_detector("mtcnn", max_side=max_side, impl=i) for i in ("ours", "facenet"))
-    t_lib, t_ours, ratio = measure_interleaved(lambda: lib.detect(frames, idx), lambda: ours.detect(frames, idx), repeats)
-    a, b = ours.detect(frames, idx), lib.detect(frames, idx)
-    same_counts = all(len(x) == len(y) for x, y in zip(a, b))
-    worst_iou = min([1.0] + [_iou_matrix(x.boxes, y.boxes).max(1).min() for x, y in zip(a, b) if len(x) and len(y)])
-    truth = pd.read_csv(clip.with_suffix(".boxes.csv"))
-    rec = {d.impl: detection_recall(d, clip, truth, n)["recall"] for d in (ours, lib)}
-    return res.add("preprocess", "face detection: MTCNN ours over facenet-pytorch's", ratio, "x", t_ours, how="median over interleaved pairs",
-                   frames=len(frames), frame=f"{frames[0].shape[1]}x{frames[0].shape[0]}", max_side=max_side, ours_frames_s=len(frames) / t_ours["median_s"],
-                   facenet_frames_s=len(frames) / t_lib["median_s"], recall_ours=rec["ours"], recall_facenet=rec["facenet"],
-                   same_counts=same_counts, worst_iou=round(float(worst_iou), 4))
-
-# %% ../nbs/14b_bench.ipynb #4f6b6ec8
-def _mtcnn_target(res:Results, f:dict, full:bool, quick:bool):
-    "The detection target: our MTCNN at >= 2x facenet-pytorch's frames/s on the same run, recall no lower, the same faces (judged on 32 frames of 1080p)."
-    p = f["params"]; same = p["recall_ours"] is not None and p["recall_ours"] >= p["recall_facenet"] and p["same_counts"] and p["worst_iou"] > 0.9
-    full = full and p["frames"] == 32 and not quick
-    note = f"recall {p['recall_ours']} vs {p['recall_facenet']}, same face counts: {p['same_counts']}, least IoU {p['worst_iou']}"
-    res.target("face detection: our MTCNN vs facenet-pytorch's (32 frames of 1080p at 640 px)", ">= 2x frames/s at the same recall", f["value"], "x",
-               (f["value"] >= 2 and same) if full else None, note if full else f"quick mode: {p['frame']}, {p['frames']} frames (not the target's setting); {note}")
-
-# %% ../nbs/14b_bench.ipynb #739a94e8
-def bench_video_throughput(res:Results, clip:Path, cfg:PreprocessConfig, repeats:int=3, workdir:Optional[Path]=None,
-                           **detector_kw): # passed to the detector (e.g. MTCNN's `impl`) and recorded
-    "Videos/minute of the whole per-video pipeline (sample, detect, crop, write) on one clip."
-    workdir = Path(workdir or tempfile.mkdtemp())
-    det = get_face_detector(cfg.detector, max_side=cfg.detect_max_side, **detector_kw)
-    video = dict(video_path=str(clip), video_id="bench/clip", label=0, split="test", dataset="bench")
-    rows = []
-    t = measure(lambda: rows.append(process_video(video, workdir, cfg, det)), repeats, 1)
-    res.add("preprocess", "end to end: 1080p talking-head clip" if "1920" in clip.name else f"end to end: clip {clip.stem}",
-            60 / t["median_s"], "videos/min", t, frames=cfg.n_frames, detector=cfg.detector, crops=len(rows[-1]), workers=0, **detector_kw)
-
-def bench_synthetic_throughput(res:Results, syn:dict, cfg:PreprocessConfig, workdir:Path, repeats:int=1):
-    "Videos/minute of `preprocess_videos` over the synthetic benchmark's videos (generated first, not timed)."
-    from genconvit_nb.benchmark import generate_synthetic
-    root = workdir/"synthetic"
-    generate_synthetic(SyntheticConfig(**syn), root)
-    man = read_manifest(root)
-    if "video_path" not in man.columns: res.skip("preprocess", "videos/min on the synthetic set", "its manifest has no video_path column"); return
-    vids = man.groupby("video_id", sort=False).first().reset_index()[["video_id", "video_path", "label"]]
-    vids["video_path"] = [str(p if Path(p).is_absolute() else root/p) for p in vids.video_path]
-    out = []
-    t = measure(lambda: out.append(preprocess_videos(vids, workdir/"synthetic_crops", cfg, overwrite=True)), repeats, 0)
-    man2, errs = out[-1]
-    res.add("preprocess", "end to end: synthetic benchmark videos", len(vids) * 60 / t["median_s"], "videos/min", t,
-            videos=len(vids), frames=cfg.n_frames, detector=cfg.detector, workers=cfg.workers, resolution=syn["resolution"],
-            failed=len(errs), crops=len(man2))
-
-# %% ../nbs/14b_bench.ipynb #e2f5f48b
-def bench_scaling(res:Results, clip:Path, fpv:Sequence[int], resolutions:Sequence[tuple], res_frames:int, cfg:PreprocessConfig,
-                  repeats:int=3, cache_dir="data/bench"):
-    "Seconds per video (decode, detect, total) against frames per video and against resolution."
-    det = get_face_detector(cfg.detector, max_side=cfg.detect_max_side)
-    def one(path, n, **p):
-        frames = read_frames(path, n)
-        td = measure(lambda: read_frames(path, n), repeats, 0)
-        tf = measure(lambda: det.detect([f for _, f in frames], [i for i, _ in frames]), repeats, 0)
-        res.add("preprocess", "scaling: decode", td["median_s"], "s/video", td, **p)
-        res.add("preprocess", "scaling: detect", tf["median_s"], "s/video", tf, **p)
-        res.add("preprocess", "scaling: decode + detect", td["median_s"] + tf["median_s"], "s/video", **p)
-    for n in fpv: one(clip, n, vary="frames per video", frames=n, video=clip.stem)
-    for w, h in resolutions:
-        one(render_clip(res_frames, (w, h), cache_dir=cache_dir), 32, vary="resolution", frames=32, video=f"{w}x{h} {res_frames} frames")
-
-# %% ../nbs/14b_bench.ipynb #7032d913
-def bench_preprocess(res:Results, quick:bool=False, repeats:int=5, workdir:Optional[Path]=None, cache_dir="data/bench"):
-    "Section 1: sampling, detection, videos/minute, scaling."
-    S = _sizes(quick); workdir = Path(workdir or tempfile.mkdtemp())
-    clip = render_clip(**S["clip"], cache_dir=cache_dir)
-    ratio, info = bench_sampling(res, clip, S["n_sample"], repeats)
-    full = (info["n_frames"], info["height"], S["n_sample"]) == (300, 1080, 32)
-    res.target("frame sampling vs decode-every-frame (32 of 300 frames, 1080p)", ">= 4x", ratio, "x", ratio >= 4 if full else None,
-               "" if full else f"quick mode: {info['width']}x{info['height']}, {info['n_frames']} frames, {S['n_sample']} sampled (not the target's setting)")
-    bench_detectors(res, clip, S["det_frames"], repeats=max(1, repeats // 2))
-    _mtcnn_target(res, bench_mtcnn_speedup(res, clip, S["det_frames"], repeats), full, quick)
-    cfg = PreprocessConfig(n_frames=S["n_sample"], detector="mtcnn", workers=0 if quick else PreprocessConfig().workers)
-    for impl in ("ours", "facenet"): bench_video_throughput(res, clip, cfg, max(1, repeats // 2), workdir, impl=impl)
-    if quick: res.skip("preprocess", "videos/min on the synthetic set", "quick mode (generating the set takes minutes)")
-    else:
-        try: bench_synthetic_throughput(res, S["synthetic"], cfg, workdir)
-        except Exception as e: res.skip("preprocess", "videos/min on the synthetic set", f"{type(e).__name__}: {str(e)[:300]}")
-    bench_scaling(res, clip, S["fpv"], S["resolutions"], S["res_frames"], cfg, max(1, repeats // 2), cache_dir)
+                profile_batch=8, profile_steps=3, report_size="tiny", cpu_batch=16, cpu_fusions=("sum", "none"))
 
 # %% ../nbs/14b_bench.ipynb #4da00168
 def bench_train_step(res:Results, name:str, size:str, batch:int, mode:str="fp32", device="cpu", repeats:int=5,
@@ -258,6 +137,47 @@ def _bench_modes(res:Results, size:str, batch:int, modes:Sequence[str], peaks:di
             res.add("train", f"speed-up {m} over fp32", rows[fusion, m]["img_s"] / rows[fusion, "fp32"]["img_s"], "x", model="genconvit", size=size, fusion=fusion)
     return rows
 
+# %% ../nbs/14b_bench.ipynb #ffa11702
+CPU_TRAIN_SETTINGS = {"eager fp32": {}, "channels_last": dict(cl=True), "fast_depthwise": dict(fd=True),
+                      "channels_last + fast_depthwise": dict(cl=True, fd=True), "channels_last + fast_depthwise, 1 thread": dict(cl=True, fd=True, threads=1),
+                      "compiled (inductor) + channels_last + fast_depthwise": dict(cl=True, fd=True, compile=True)}
+
+def _cpu_step(fusion:str, s:dict, batch:int, repeats:int)->tuple:
+    "(timing, first three losses) of the report's training step in setting `s`, from the same weights and batch."
+    torch.manual_seed(0)
+    model = get_model("genconvit_tiny", pretrained="sbi", dropout_rate=0.1, fusion=fusion).train()
+    if s.get("fd"): use_fast_depthwise(model)
+    x, y = torch.randn(batch, *model.data_config["input_size"], generator=torch.Generator().manual_seed(1)), torch.arange(batch) % 2
+    if s.get("cl"): model, x = model.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
+    net, opt, losses = torch.compile(model) if s.get("compile") else model, torch.optim.AdamW(model.parameters(), lr=1e-4), []
+    def step():
+        torch.manual_seed(len(losses))   # the same dropout and VAE samples in every setting
+        opt.zero_grad(set_to_none=True); loss = model.compute_loss(net(x), y)["loss"]; loss.backward(); opt.step()
+        losses.append(loss.item())
+    return measure(step, repeats, 3 if s.get("compile") else 1), losses[:3]
+
+def bench_cpu_training(res:Results, batch:int=16, repeats:int=5, compile:bool=False, fusions:Sequence[str]=("sum", "none"))->dict:
+    "Images/s of the tiny report's training step per CPU setting, speed-up over eager fp32, and which setting wins; {(fusion, setting): img/s}."
+    threads, out, losses = torch.get_num_threads(), {}, {}
+    for fusion in fusions:
+        for label, s in CPU_TRAIN_SETTINGS.items():
+            if s.get("compile") and not compile: continue
+            torch.set_num_threads(s.get("threads", threads))
+            try: t, losses[fusion, label] = _cpu_step(fusion, s, batch, repeats)
+            finally: torch.set_num_threads(threads)
+            out[fusion, label] = batch / t["median_s"]
+            same = bool(np.allclose(losses[fusion, label], losses[fusion, "eager fp32"], rtol=1e-3, atol=1e-4))
+            res.add("train", f"CPU training setting: {label}", out[fusion, label], "img/s", t, model="genconvit_tiny", fusion=fusion, batch=batch,
+                    threads=s.get("threads", threads), speedup_over_eager=round(out[fusion, label] / out[fusion, "eager fp32"], 3),
+                    first_losses=[round(v, 5) for v in losses[fusion, label]], same_losses_as_eager=same)
+    if not compile: res.skip("train", "CPU training setting: compiled", "off by default on CPU (minutes of inductor warm-up on 2 cores); pass --compile")
+    best = {f: max((l for (g, l) in out if g == f), key=lambda l: out[f, l]) for f in fusions}
+    gain = min(out[f, best[f]] / out[f, "eager fp32"] for f in fusions)
+    res.target("CPU training, tiny report step: the fastest setting vs eager fp32 (the default changes only at >= 1.15x)", ">= 1.15x", gain, "x", gain >= 1.15,
+               "fastest: " + "; ".join(f"fusion={f}: {best[f]} ({out[f, best[f]] / out[f, 'eager fp32']:.2f}x)" for f in fusions)
+               + ("; below 1.15x: eager-equivalent settings stay" if gain < 1.15 else "; the winner is the default"))
+    return out
+
 # %% ../nbs/14b_bench.ipynb #add8d3c1
 def _mfu_target(res:Results, rows:dict, device):
     "The MFU target: GenConViT's best bf16 MFU on an H100 or H200 (recorded as not measured elsewhere)."
@@ -267,7 +187,7 @@ def _mfu_target(res:Results, rows:dict, device):
                None if not ok or best is None else best >= 0.35, "" if ok else f"no H100/H200 here ({gpu or 'CPU'}): no GPU figure was taken")
 
 def bench_train(res:Results, quick:bool=False, repeats:int=5, device="cpu", compile:Optional[bool]=None, workdir=None):
-    "Section 2: every zoo model's tiny preset, GenConViT paper fused/unfused in each mode with MFU, the trainer's overhead."
+    "Section 2: every zoo model's tiny preset, GenConViT paper fused/unfused in each mode with MFU, the CPU training settings, the trainer's overhead."
     S, dev = _sizes(quick), torch.device(device); cuda = dev.type == "cuda"
     compile = cuda if compile is None else compile
     for name in _sized_models():
@@ -282,6 +202,7 @@ def bench_train(res:Results, quick:bool=False, repeats:int=5, device="cpu", comp
     rows = _bench_modes(res, size, batch, [m for m in MODES if compile or "compile" not in m], peaks, device, repeats)
     _mfu_target(res, rows, device)
     bench_optimizer_step(res, "genconvit", "tiny", device, repeats)
+    if not cuda: bench_cpu_training(res, S["cpu_batch"], max(1, repeats // 2), compile, S["cpu_fusions"])
     ratio = bench_trainer_overhead(res, "genconvit", "tiny", S["zoo_batch"], S["overhead_steps"], max(2, repeats // 2), device, workdir)
     res.target("Trainer vs bare PyTorch loop, tiny GenConViT on CPU", "within 10% (time ratio <= 1.10)", ratio, "x",
                ratio <= 1.10 if dev.type == "cpu" else None, "" if dev.type == "cpu" else "target is defined on CPU")
@@ -469,7 +390,7 @@ def run_benchmarks(only:Union[str,Sequence[str],None]=None, # sections (comma-se
     res = _new_results(dev, quick, sections, repeats, command)
     t0, u0, work = time.perf_counter(), cpu_usage(), Path(tempfile.mkdtemp(prefix="genconvit-bench-"))
     check_fast_paths(res)
-    runners = dict(preprocess=lambda: bench_preprocess(res, quick, repeats, work, cache_dir), train=lambda: bench_train(res, quick, repeats, dev, compile, work),
+    runners = dict(preprocess=lambda: bench_preprocess(res, _sizes(quick), quick, repeats, work, cache_dir), train=lambda: bench_train(res, quick, repeats, dev, compile, work),
                    inference=lambda: bench_inference(res, quick, repeats, dev, compile), e2e=lambda: bench_e2e(res, quick, work),
                    profile=lambda: bench_profile(res, quick, dev, cache_dir))
     try: _run_sections(res, runners, sections, out_dir, stem, log)

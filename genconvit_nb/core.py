@@ -110,6 +110,7 @@ class AmpSettings:
         "A `GradScaler` that is a no-op unless fp16 on CUDA."
         return torch.amp.GradScaler(self.device_type, enabled=self.use_scaler)
 
+# %% ../nbs/00_core.ipynb #dcfffc6d
 def amp_settings(device:Union[str,torch.device], mode:AmpMode="auto")->AmpSettings:
     "Resolve an AMP mode (`auto`, `bf16`, `fp16`, `off`) for a device."
     dev = torch.device(device)
@@ -280,6 +281,7 @@ def _describe(tp)->str:
     if typing.get_origin(tp) in (list, tuple) and typing.get_args(tp): return f"a list of {_describe(typing.get_args(tp)[0])}"
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
+# %% ../nbs/00_core.ipynb #2f0dfad1
 def _from_dict(cls, d:dict, prefix:str=""):
     if not isinstance(d, dict): raise ConfigError(f"{prefix.rstrip('.') or 'config'}: expected a mapping, got {d!r}")
     hints, names = typing.get_type_hints(cls), [f.name for f in fields(cls)]
@@ -327,6 +329,7 @@ def _cfg_from_dict(cls, d:Optional[dict]=None):
     "Build and validate from a (partial) dict; missing keys take their defaults."
     return _from_dict(cls, d or {})
 
+# %% ../nbs/00_core.ipynb #7fab7bfd
 def _cfg_update(self, updates:Optional[dict]=None, overrides:Optional[list]=None):
     "A new validated config with nested `updates` and `['train.lr=3e-4', ...]` overrides (values parsed as YAML)."
     d = _merge(self.to_dict(), updates or {})
@@ -400,6 +403,7 @@ def atomic_torch_save(obj, path:Union[str,Path]):
     "`torch.save` atomically."
     with atomic_write(path, "wb") as f: torch.save(obj, f)
 
+# %% ../nbs/00_core.ipynb #fdb772dc
 def load_torch(path:Union[str,Path], map_location="cpu"):
     "`torch.load(weights_only=True)` with errors that name the file."
     path = Path(path)

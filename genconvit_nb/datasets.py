@@ -12,16 +12,18 @@ import cv2
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import ConcatDataset, DataLoader, Dataset, WeightedRandomSampler, default_collate
+from torch.utils.data import ConcatDataset, DataLoader, Dataset, default_collate
 from torchvision.transforms import v2
+from fastcore.basics import patch
 
 from .core import REAL, FAKE, UNKNOWN, LABEL_NAMES, Config, resolve_path, seed_worker
+from .distributed import DistributedBalancedSampler
 from .data import read_manifest, select, leave_one_manipulation_out
 
 # %% auto #0
 __all__ = ['AUGMENTS', 'build_transforms', 'BadCropError', 'FrameDataset', 'spaced_positions', 'select_frames', 'VideoDataset',
            'collate_frames', 'TrainingSet', 'build_datasets', 'frame_sets', 'missing_crops', 'check_splits',
-           'balanced_sampler', 'make_loader']
+           'make_loader']
 
 # %% ../nbs/02b_datasets.ipynb #5da0216a
 AUGMENTS = ("none", "light", "strong")
@@ -47,6 +49,7 @@ def _augmentations(augment:str)->list:
                                              v2.RandomAutocontrast(p=1.0), v2.ColorJitter(brightness=0.2, contrast=0.2)])], p=0.5),
             v2.RandomApply([v2.ColorJitter(saturation=0.3, hue=0.05)], p=0.3), jpeg]
 
+# %% ../nbs/02b_datasets.ipynb #66b9213c
 def build_transforms(data_config:dict, # the model's data config (`models.make_data_config`)
                      augment:str="none", # 'none', 'light' or 'strong' (training only)
                      train:bool=False, # False: never augment, whatever `augment` says
@@ -92,34 +95,39 @@ class FrameDataset(Dataset):
     @property
     def n_skipped(self)->int: return self._skipped.value
 
-    def read_image(self, i:int)->np.ndarray:
-        "The crop of item `i` as uint8 H x W x 3 RGB; `BadCropError` names the file when it is missing or corrupt."
-        p = self.root/self._paths[i]
-        img = cv2.imread(str(p), cv2.IMREAD_COLOR) if p.is_file() else None
-        if img is None:
-            why = "file not found" if not p.is_file() else "not a decodable image"
-            raise BadCropError(f"cannot read face crop {p} ({why}; manifest row {self.rows[i]}, video {self._fields[i][0]!r})")
-        return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+# %% ../nbs/02b_datasets.ipynb #a2099e1e
+@patch
+def read_image(self:FrameDataset, i:int)->np.ndarray:
+    "The crop of item `i` as uint8 H x W x 3 RGB; `BadCropError` names the file when it is missing or corrupt."
+    p = self.root/self._paths[i]
+    img = cv2.imread(str(p), cv2.IMREAD_COLOR) if p.is_file() else None
+    if img is None:
+        why = "file not found" if not p.is_file() else "not a decodable image"
+        raise BadCropError(f"cannot read face crop {p} ({why}; manifest row {self.rows[i]}, video {self._fields[i][0]!r})")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
-    def _read_or_replace(self, i:int)->tuple:
-        "`(row position, image)`: item `i`, or with 'skip' the next readable item after it."
-        for k in range(len(self)):
-            j = (i + k) % len(self)
-            if j in self._bad: continue
-            try: img = self.read_image(j)
-            except BadCropError as e:
-                if self.on_bad_crop == "raise": raise
-                self._bad.add(j); warnings.warn(f"skipping: {e}"); continue
-            if j != i:
-                with self._skipped.get_lock(): self._skipped.value += 1
-            return j, img
-        raise BadCropError(f"no readable face crop among the {len(self)} of this dataset under {self.root}")
+@patch
+def _read_or_replace(self:FrameDataset, i:int)->tuple:
+    "`(row position, image)`: item `i`, or with 'skip' the next readable item after it."
+    for k in range(len(self)):
+        j = (i + k) % len(self)
+        if j in self._bad: continue
+        try: img = self.read_image(j)
+        except BadCropError as e:
+            if self.on_bad_crop == "raise": raise
+            self._bad.add(j); warnings.warn(f"skipping: {e}"); continue
+        if j != i:
+            with self._skipped.get_lock(): self._skipped.value += 1
+        return j, img
+    raise BadCropError(f"no readable face crop among the {len(self)} of this dataset under {self.root}")
 
-    def __getitem__(self, i:int)->dict:
-        j, img = self._read_or_replace(int(i))
-        vid, frame, manip, ds = self._fields[j]
-        return dict(image=self.transform(img), label=torch.tensor(self.labels[j], dtype=torch.int64), video_id=vid,
-                    frame_index=frame, manipulation=manip, dataset=ds, row=int(self.rows[j]))
+# %% ../nbs/02b_datasets.ipynb #4c19c26b
+@patch
+def __getitem__(self:FrameDataset, i:int)->dict:
+    j, img = self._read_or_replace(int(i))
+    vid, frame, manip, ds = self._fields[j]
+    return dict(image=self.transform(img), label=torch.tensor(self.labels[j], dtype=torch.int64), video_id=vid,
+                frame_index=frame, manipulation=manip, dataset=ds, row=int(self.rows[j]))
 
 # %% ../nbs/02b_datasets.ipynb #b3a24f89
 def spaced_positions(n:int, # crops in the video
@@ -203,6 +211,7 @@ def _eval_set(fd:FrameDataset, cfg:Config)->Dataset:
     from genconvit_nb.sbi import SelfBlendedDataset
     return SelfBlendedDataset(fd, augment=False, seed=cfg.seed)
 
+# %% ../nbs/02b_datasets.ipynb #9c21152b
 def build_datasets(cfg:Config, # the run's config (its `data` and `eval` sections)
                    data_config:dict, # the model's data config
                   )->dict:
@@ -266,16 +275,6 @@ def check_splits(ds:dict, # `build_datasets`' splits
                          f"add {LABEL_NAMES[1 - int(y[0])]} videos to it (check data.manipulations / holdout_manipulation) or set data.sbi=true")
 
 # %% ../nbs/02b_datasets.ipynb #349432ef
-def balanced_sampler(labels:Sequence[int], # one label per dataset index
-                     generator:Optional[torch.Generator]=None,
-                     num_samples:Optional[int]=None, # draws per epoch (default: len(labels))
-                    )->WeightedRandomSampler:
-    "Draw each class equally often (with replacement)."
-    y = np.asarray(labels, np.int64)
-    counts = np.bincount(y, minlength=2)
-    if (counts == 0).any(): raise ValueError(f"class-balanced sampling needs both classes; label counts (real, fake) = {tuple(counts)}")
-    return WeightedRandomSampler(torch.as_tensor(1.0 / counts[y], dtype=torch.double), num_samples or len(y), replacement=True, generator=generator)
-
 def make_loader(dataset:Dataset, # a FrameDataset, VideoDataset, SBI set, ...
                 cfg:Config, # its `data` section (workers, batch size, balance) and `seed`
                 train:bool, # shuffle / balance, augmented batches, training batch size
@@ -289,7 +288,7 @@ def make_loader(dataset:Dataset, # a FrameDataset, VideoDataset, SBI set, ...
     if train and sampler is None and d.balance:
         labels = getattr(dataset, "labels", None)
         if labels is None: raise TypeError(f"data.balance needs `labels` on the dataset; {type(dataset).__name__} has none")
-        sampler = balanced_sampler(labels, g)
+        sampler = DistributedBalancedSampler(labels, 1, 0, seed=cfg.seed)
     n = len(sampler) if sampler is not None else len(dataset)
     w = d.num_workers
     return DataLoader(dataset, batch_size=bs, shuffle=train and sampler is None, sampler=sampler, num_workers=w,

@@ -4,8 +4,8 @@
 
 # %% ../nbs/09b_distributed.ipynb #d15701a1
 from __future__ import annotations
-import math, warnings
-from typing import Optional, Sequence
+import math
+from typing import Optional
 
 import numpy as np
 import torch
@@ -42,6 +42,7 @@ def per_rank_batch_size(global_batch:int, world:int)->int:
     if global_batch % world: raise ConfigError(f"data.batch_size={global_batch} is the global batch: it must be divisible by the {world} processes")
     return global_batch // world
 
+# %% ../nbs/09b_distributed.ipynb #225834be
 class ShardSampler(Sampler):
     "Every index exactly once over all ranks, in order (rank r takes r, r+W, ...): evaluation without padded duplicates."
     def __init__(self, n:int, rank:int=0, world:int=1): self.n, self.rank, self.world = n, rank, world
@@ -56,7 +57,8 @@ class DistributedBalancedSampler(Sampler):
                 ):
         labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
         counts = torch.bincount(labels, minlength=2).double()
-        if (counts == 0).any(): warnings.warn(f"class-balanced sampling: class counts are {counts.long().tolist()}; a class is absent")
+        if (counts == 0).any(): raise ValueError(f"class-balanced sampling needs both classes; label counts (real, fake) = {tuple(counts.long().tolist())}: "
+                                                 "add videos of the missing class, or set data.balance=false (a self-blended set pairs each real with its fake)")
         self.weights = 1.0 / counts.clamp(min=1)[labels]
         self.num_replicas, self.rank, self.seed, self.epoch = num_replicas, rank, seed, 0
         self.per_rank = math.ceil((num_samples or len(labels)) / num_replicas)

@@ -9,6 +9,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 
 from .core import LossConfig
 
@@ -46,25 +47,28 @@ class GenConViTLoss(nn.Module):
         cfg = cfg or LossConfig()
         return cls(cfg.label_smoothing, cfg.ae_weight, cfg.vae_weight, cfg.kl_beta, cfg.path_ce_weight)
 
-    def _ce(self, logits, target): return F.cross_entropy(logits.float(), target, label_smoothing=self.label_smoothing)
+# %% ../nbs/06_loss.ipynb #53454789
+@patch
+def _ce(self:GenConViTLoss, logits, target): return F.cross_entropy(logits.float(), target, label_smoothing=self.label_smoothing)
 
-    def forward(self, out:dict, target:torch.Tensor)->dict:
-        if "logits" not in out: raise KeyError(f"GenConViTLoss: the model output has no 'logits' (keys: {sorted(out)})")
-        res = dict(ce=self._ce(out["logits"], target))
-        total = res["ce"]
-        x = out.get("input")
-        if "recon_ed" in out:
-            if x is None: raise KeyError("GenConViTLoss: 'recon_ed' needs the model's 'input' to compare with")
-            res["ae_mse"] = F.mse_loss(out["recon_ed"].float(), x.float())
-            total = total + self.ae_weight * res["ae_mse"]
-        if "recon_vae" in out:
-            if x is None: raise KeyError("GenConViTLoss: 'recon_vae' needs the model's 'input' to compare with")
-            res["vae_mse"] = F.mse_loss(out["recon_vae"].float(), x.float())
-            res["kl"] = kl_divergence(out["mu"], out["logvar"])
-            total = total + self.vae_weight * (res["vae_mse"] + self.kl_beta * res["kl"])
-        for p in ("ed", "vae"):
-            if f"logits_{p}" in out and out[f"logits_{p}"] is not out["logits"]:
-                res[f"ce_{p}"] = self._ce(out[f"logits_{p}"], target)
-                if self.path_ce_weight: total = total + self.path_ce_weight * res[f"ce_{p}"]
-        res["loss"] = total
-        return res
+@patch
+def forward(self:GenConViTLoss, out:dict, target:torch.Tensor)->dict:
+    if "logits" not in out: raise KeyError(f"GenConViTLoss: the model output has no 'logits' (keys: {sorted(out)})")
+    res = dict(ce=self._ce(out["logits"], target))
+    total = res["ce"]
+    x = out.get("input")
+    if "recon_ed" in out:
+        if x is None: raise KeyError("GenConViTLoss: 'recon_ed' needs the model's 'input' to compare with")
+        res["ae_mse"] = F.mse_loss(out["recon_ed"].float(), x.float())
+        total = total + self.ae_weight * res["ae_mse"]
+    if "recon_vae" in out:
+        if x is None: raise KeyError("GenConViTLoss: 'recon_vae' needs the model's 'input' to compare with")
+        res["vae_mse"] = F.mse_loss(out["recon_vae"].float(), x.float())
+        res["kl"] = kl_divergence(out["mu"], out["logvar"])
+        total = total + self.vae_weight * (res["vae_mse"] + self.kl_beta * res["kl"])
+    for p in ("ed", "vae"):
+        if f"logits_{p}" in out and out[f"logits_{p}"] is not out["logits"]:
+            res[f"ce_{p}"] = self._ce(out[f"logits_{p}"], target)
+            if self.path_ce_weight: total = total + self.path_ce_weight * res[f"ce_{p}"]
+    res["loss"] = total
+    return res

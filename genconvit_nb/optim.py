@@ -8,6 +8,7 @@ import math, warnings
 
 import torch
 from torch.optim.lr_scheduler import LambdaLR, OneCycleLR, ReduceLROnPlateau
+from fastcore.basics import patch
 
 from .core import TrainConfig
 from .models import Detector
@@ -60,33 +61,39 @@ class LRSchedule:
     @property
     def warming_up(self)->bool: return self.per_step is not None and self.per_step.last_epoch < self.warmup
 
-    def step_batch(self):
-        "After an optimiser step. A warmup in front of the plateau stops once done, so it never undoes a plateau cut."
-        if self.per_step is not None and (self.plateau is None or self.warming_up): self.per_step.step()
+# %% ../nbs/09a_optim.ipynb #a2d78dd0
+@patch
+def step_batch(self:LRSchedule):
+    "After an optimiser step. A warmup in front of the plateau stops once done, so it never undoes a plateau cut."
+    if self.per_step is not None and (self.plateau is None or self.warming_up): self.per_step.step()
 
-    def step_epoch(self, val_loss:float):
-        "After a validation: the plateau scheduler (once warmup is over)."
-        if self.plateau is not None and not self.warming_up: self.plateau.step(val_loss)
+@patch
+def step_epoch(self:LRSchedule, val_loss:float):
+    "After a validation: the plateau scheduler (once warmup is over)."
+    if self.plateau is not None and not self.warming_up: self.plateau.step(val_loss)
 
-    def state_dict(self)->dict:
-        return dict(per_step=self.per_step.state_dict() if self.per_step else None,
-                    plateau=self.plateau.state_dict() if self.plateau else None)
+@patch
+def state_dict(self:LRSchedule)->dict:
+    return dict(per_step=self.per_step.state_dict() if self.per_step else None,
+                plateau=self.plateau.state_dict() if self.plateau else None)
 
-    def load_state_dict(self, sd:dict):
-        for name in ("per_step", "plateau"):
-            if (getattr(self, name) is None) != (sd.get(name) is None):
-                raise ValueError(f"checkpoint scheduler state does not match scheduler '{self.kind}' ({name})")
-        ps = sd["per_step"]
-        if ps is not None:
-            total = ps["total_steps"] if "total_steps" in ps else (ps["lr_lambdas"][0] or {}).get("total", self.total)
-            if total != self.total:
-                if self.kind == "onecycle":
-                    raise ValueError(f"the checkpoint's OneCycle schedule spans {total} optimiser steps, this run {self.total} "
-                                     "(train.epochs or the data changed?): OneCycle cannot be stretched; resume with the original settings")
-                warnings.warn(f"the checkpoint's LR schedule spans {total} optimiser steps, this run {self.total}: "
-                              "the checkpoint's schedule is kept (after its end the LR stays at its final value)")
-        for name in ("per_step", "plateau"):
-            if sd.get(name) is not None: getattr(self, name).load_state_dict(sd[name])
+# %% ../nbs/09a_optim.ipynb #00c00c2b
+@patch
+def load_state_dict(self:LRSchedule, sd:dict):
+    for name in ("per_step", "plateau"):
+        if (getattr(self, name) is None) != (sd.get(name) is None):
+            raise ValueError(f"checkpoint scheduler state does not match scheduler '{self.kind}' ({name})")
+    ps = sd["per_step"]
+    if ps is not None:
+        total = ps["total_steps"] if "total_steps" in ps else (ps["lr_lambdas"][0] or {}).get("total", self.total)
+        if total != self.total:
+            if self.kind == "onecycle":
+                raise ValueError(f"the checkpoint's OneCycle schedule spans {total} optimiser steps, this run {self.total} "
+                                 "(train.epochs or the data changed?): OneCycle cannot be stretched; resume with the original settings")
+            warnings.warn(f"the checkpoint's LR schedule spans {total} optimiser steps, this run {self.total}: "
+                          "the checkpoint's schedule is kept (after its end the LR stays at its final value)")
+    for name in ("per_step", "plateau"):
+        if sd.get(name) is not None: getattr(self, name).load_state_dict(sd[name])
 
 # %% ../nbs/09a_optim.ipynb #e12c4294
 def drop_schedule(kind:str, # `train.dropout_schedule`: constant, linear or early

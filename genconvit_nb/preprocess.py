@@ -122,6 +122,7 @@ def _worker_init(parent:int, workers_lock:Optional[str]=None):
     import torch
     torch.set_num_threads(1); cv2.setNumThreads(1)
 
+# %% ../nbs/03d_preprocess.ipynb #4d946391
 def _worker_detector(cfg:PreprocessConfig, video_id:str, boxes:Optional[pd.DataFrame])->FaceDetector:
     "The video's own boxes for detector 'boxes'; else the process's detector for these settings."
     if cfg.detector == "boxes":

@@ -12,6 +12,7 @@ import torch
 from torch.utils.data import Dataset
 from torchvision import tv_tensors
 from torchvision.transforms import v2
+from fastcore.basics import patch
 
 from .core import REAL, FAKE
 
@@ -43,6 +44,7 @@ def face_hull_mask(shape:tuple, # (H, W) of the image
     cv2.ellipse(m, centre, axes, 0, 0, 360, 1.0, -1)
     return m
 
+# %% ../nbs/04_sbi.ipynb #020c6745
 def elastic_warp(mask:np.ndarray, rng:np.random.Generator, alpha:float=50.0, sigma:float=7.0)->np.ndarray:
     "Elastic deformation (random displacement field smoothed by a Gaussian of `sigma`, scaled by `alpha`)."
     H, W = mask.shape
@@ -151,28 +153,40 @@ class SelfBlendedDataset(Dataset):
         self.df = df
         self.indices = np.flatnonzero(df["label"].to_numpy() == REAL) if df is not None else np.arange(len(frame_dataset))
         if not len(self.indices): raise ValueError("SelfBlendedDataset needs real crops (label 0); the dataset has none")
-    def __len__(self): return len(self.indices)
-    def _rng(self, k:int)->np.random.Generator:
-        if self.seed is not None: return np.random.default_rng([self.seed, k])
-        return np.random.default_rng(int(torch.randint(0, 2**62, ()).item()))
-    def _fields(self, i:int)->dict:
-        if self.df is None:
-            it = self.fd[i]; return {k: v for k, v in it.items() if k not in ("image", "label")}
-        r = self.df.iloc[i]
-        rows = getattr(self.fd, "rows", None)  # FrameDataset keeps the manifest's row numbers
-        return dict(video_id=str(r["video_id"]), frame_index=int(r["frame_index"]), dataset=str(r.get("dataset", "")),
-                    row=int(rows[i]) if rows is not None else int(i))
-    def _transform_pair(self, real:np.ndarray, fake:np.ndarray)->tuple:
-        "The dataset's transform with the same random draws for both (a torchvision v2 transform treats a tuple as one sample)."
-        if isinstance(self.fd.transform, v2.Transform):
-            return self.fd.transform(*(tv_tensors.Image(torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)) for x in (real, fake)))
-        return self.fd.transform(real), self.fd.transform(fake)
-    def __getitem__(self, k:int)->dict:
-        i = int(self.indices[k]); rng = self._rng(k)
-        real = self.fd.read_image(i)
-        fake, _ = self_blend(real, rng=rng, margin=self.margin)  # crops carry no landmarks: the face ellipse from the margin
-        if self.augment: real, fake = pair_augment(real, fake, rng)
-        item = dict(image=torch.stack(list(self._transform_pair(real, fake))), label=torch.tensor([REAL, FAKE], dtype=torch.int64))
-        for key, v in self._fields(i).items(): item[key] = [v, v]
-        item["manipulation"] = ["real", "sbi"]
-        return item
+
+# %% ../nbs/04_sbi.ipynb #035f7549
+@patch
+def __len__(self:SelfBlendedDataset): return len(self.indices)
+
+@patch
+def _rng(self:SelfBlendedDataset, k:int)->np.random.Generator:
+    if self.seed is not None: return np.random.default_rng([self.seed, k])
+    return np.random.default_rng(int(torch.randint(0, 2**62, ()).item()))
+
+@patch
+def _fields(self:SelfBlendedDataset, i:int)->dict:
+    if self.df is None:
+        it = self.fd[i]; return {k: v for k, v in it.items() if k not in ("image", "label")}
+    r = self.df.iloc[i]
+    rows = getattr(self.fd, "rows", None)  # FrameDataset keeps the manifest's row numbers
+    return dict(video_id=str(r["video_id"]), frame_index=int(r["frame_index"]), dataset=str(r.get("dataset", "")),
+                row=int(rows[i]) if rows is not None else int(i))
+
+@patch
+def _transform_pair(self:SelfBlendedDataset, real:np.ndarray, fake:np.ndarray)->tuple:
+    "The dataset's transform with the same random draws for both (a torchvision v2 transform treats a tuple as one sample)."
+    if isinstance(self.fd.transform, v2.Transform):
+        return self.fd.transform(*(tv_tensors.Image(torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)) for x in (real, fake)))
+    return self.fd.transform(real), self.fd.transform(fake)
+
+# %% ../nbs/04_sbi.ipynb #c4b9b1ac
+@patch
+def __getitem__(self:SelfBlendedDataset, k:int)->dict:
+    i = int(self.indices[k]); rng = self._rng(k)
+    real = self.fd.read_image(i)
+    fake, _ = self_blend(real, rng=rng, margin=self.margin)  # crops carry no landmarks: the face ellipse from the margin
+    if self.augment: real, fake = pair_augment(real, fake, rng)
+    item = dict(image=torch.stack(list(self._transform_pair(real, fake))), label=torch.tensor([REAL, FAKE], dtype=torch.int64))
+    for key, v in self._fields(i).items(): item[key] = [v, v]
+    item["manipulation"] = ["real", "sbi"]
+    return item

@@ -195,7 +195,7 @@ def _fusion_paragraph(runs:pd.DataFrame, main:pd.DataFrame, n_bootstrap:int, see
     c = compare_variants(runs, "main", "fusion=none", "fusion=sum", n_bootstrap=n_bootstrap, seed=seed)
     means = main.groupby("variant")["video_auc"].mean()
     head = (f"Fusion (held-out identities). GenConViT with its Swin features fused (fusion=sum) reaches a mean video AUC of {means['fusion=sum']:.3f}, "
-            f"ConvNeXt only (fusion=none) {means['fusion=none']:.3f}, over {int(main.seed.nunique())} seeds, starting from {init_phrase(main['pretrained'].iloc[0])}. ")
+            f"ConvNeXt only (fusion=none) {means['fusion=none']:.3f}, over {int(main.seed.nunique())} seed{'s' if main.seed.nunique() != 1 else ''}, starting from {init_phrase(main['pretrained'].iloc[0])}. ")
     return c, head + c["text"] + _learned_guard(main)
 
 # %% ../nbs/13b_stats.ipynb #811d02cc

@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 import torch.distributed as dist
 import torch.nn as nn
+from fastcore.basics import patch
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
@@ -26,9 +27,7 @@ from .models import Detector, model_checkpoint, set_drop_rates, use_fast_depthwi
 from .optim import LRSchedule, build_optimizer, drop_schedule
 
 # %% auto #0
-__all__ = ['EPOCH_METRICS', 'STEP_OUTPUTS', 'RUN_FILES', 'epoch_metrics', 'rng_state', 'set_rng_state', 'Trainer',
-           'training_step', 'train_one_epoch', 'validation_step', 'validate', 'state_dict', 'load_state_dict',
-           'save_checkpoint', 'resume', 'apply_drop_schedule', 'fit']
+__all__ = ['EPOCH_METRICS', 'STEP_OUTPUTS', 'RUN_FILES', 'epoch_metrics', 'rng_state', 'set_rng_state', 'Trainer']
 
 # %% ../nbs/09_trainer.ipynb #c34c9303
 EPOCH_METRICS = dict(acc="accuracy", bacc="balanced_accuracy", auc="auc", ap="ap", eer="eer")
@@ -78,6 +77,17 @@ def _flat(d:dict, prefix="")->dict:
     return out
 
 # %% ../nbs/09_trainer.ipynb #4ecca1c7
+def _batches_per_epoch(train_loader:Optional[DataLoader], tcfg)->int:
+    "The loader's length capped by `train.max_steps_per_epoch`; without a loader the cap is the epoch (a per-batch schedule needs it)."
+    n, cap = (len(train_loader) if train_loader is not None else None), tcfg.max_steps_per_epoch
+    if n is None and cap is None and (tcfg.scheduler in ("onecycle", "cosine") or tcfg.warmup_epochs):
+        raise ConfigError(f"train.scheduler={tcfg.scheduler!r} (or its warmup) steps every batch: without a train_loader, set train.max_steps_per_epoch (the epoch's length)")
+    if n is None: n = cap or 1
+    n = n if cap is None else min(n, cap)
+    if n == 0: raise ValueError("the training loader is empty (no batches): check the dataset and batch size")
+    return n
+
+# %% ../nbs/09_trainer.ipynb #08dbe739
 class Trainer:
     "Train a zoo detector as `cfg` says; works on one process or under an initialised process group."
     def __init__(self, model:Detector, # a zoo model (built with `get_model` so its checkpoints rebuild it)
@@ -98,12 +108,7 @@ class Trainer:
         self.module = self._setup_model(model)
         self.optimizer = build_optimizer(self.module, self.tcfg)
         self.drop_base = set_drop_rates(self.module)   # the dropout schedule scales the rates the model was built with
-        n, cap = (len(train_loader) if train_loader is not None else None), self.tcfg.max_steps_per_epoch
-        if n is None and cap is None and (self.tcfg.scheduler in ("onecycle", "cosine") or self.tcfg.warmup_epochs):
-            raise ConfigError(f"train.scheduler={self.tcfg.scheduler!r} (or its warmup) steps every batch: without a train_loader, set train.max_steps_per_epoch (the epoch's length)")
-        if n is None: n = cap or 1
-        self.batches_per_epoch = n if cap is None else min(n, cap)
-        if self.batches_per_epoch == 0: raise ValueError("the training loader is empty (no batches): check the dataset and batch size")
+        self.batches_per_epoch = _batches_per_epoch(train_loader, self.tcfg)
         self.steps_per_epoch = math.ceil(self.batches_per_epoch / self.tcfg.accum_steps)
         self.schedule = LRSchedule(self.optimizer, self.tcfg, self.steps_per_epoch)
         self.scaler = self.amp.scaler()
@@ -112,34 +117,41 @@ class Trainer:
         self.best_value, self.best_epoch, self.bad_epochs, self.best_state = None, None, 0, None
         self._lr = self._current_lr()
 
-    def _setup_model(self, model:Detector)->Detector:
-        model = model.to(self.device)
-        if self.tcfg.channels_last: model = model.to(memory_format=torch.channels_last)
-        if self.tcfg.fast_depthwise and self.device.type == "cpu": use_fast_depthwise(model)   # same numbers, faster CPU backward
-        self.net, self.ddp = model, None
-        if self.world > 1:
-            if self.tcfg.sync_bn:
-                if self.device.type == "cuda": model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
-                else: warnings.warn("train.sync_bn: SyncBatchNorm needs CUDA; on CPU each process keeps its own batch statistics")
-            self.net = self.ddp = DistributedDataParallel(model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
-        if self.tcfg.compile: self.net = torch.compile(self.net)
-        return model
-
-    def _current_lr(self)->float: return max(g["lr"] for g in self.optimizer.param_groups)
-
     @property
     def checkpoint_dir(self)->Path: return self.run_dir/"checkpoints"
 
-    def _batch(self, batch:dict)->tuple:
-        x = batch["image"].to(self.device, non_blocking=True)
-        if self.tcfg.channels_last and x.ndim == 4: x = x.contiguous(memory_format=torch.channels_last)
-        return x, batch["label"].to(self.device, non_blocking=True).long()
+# %% ../nbs/09_trainer.ipynb #3df7638d
+@patch
+def _setup_model(self:Trainer, model:Detector)->Detector:
+    model = model.to(self.device)
+    if self.tcfg.channels_last: model = model.to(memory_format=torch.channels_last)
+    if self.tcfg.fast_depthwise and self.device.type == "cpu": use_fast_depthwise(model)   # same numbers, faster CPU backward
+    self.net, self.ddp = model, None
+    if self.world > 1:
+        if self.tcfg.sync_bn:
+            if self.device.type == "cuda": model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+            else: warnings.warn("train.sync_bn: SyncBatchNorm needs CUDA; on CPU each process keeps its own batch statistics")
+        self.net = self.ddp = DistributedDataParallel(model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+    if self.tcfg.compile: self.net = torch.compile(self.net)
+    return model
 
-    def _set_epoch(self, loader:DataLoader, epoch:int):
-        for s in (loader.sampler, getattr(loader.batch_sampler, "sampler", None)):
-            if hasattr(s, "set_epoch"): s.set_epoch(epoch)
+@patch
+def _current_lr(self:Trainer)->float: return max(g["lr"] for g in self.optimizer.param_groups)
+
+# %% ../nbs/09_trainer.ipynb #a3a52c4d
+@patch
+def _batch(self:Trainer, batch:dict)->tuple:
+    x = batch["image"].to(self.device, non_blocking=True)
+    if self.tcfg.channels_last and x.ndim == 4: x = x.contiguous(memory_format=torch.channels_last)
+    return x, batch["label"].to(self.device, non_blocking=True).long()
+
+@patch
+def _set_epoch(self:Trainer, loader:DataLoader, epoch:int):
+    for s in (loader.sampler, getattr(loader.batch_sampler, "sampler", None)):
+        if hasattr(s, "set_epoch"): s.set_epoch(epoch)
 
 # %% ../nbs/09_trainer.ipynb #26f97ad2
+@patch
 def _optimizer_step(self:Trainer):
     "Unscale, clip, step; then the per-step scheduler."
     if self.tcfg.grad_clip:
@@ -151,6 +163,7 @@ def _optimizer_step(self:Trainer):
     self.step += 1
     self.schedule.step_batch()
 
+@patch
 def _train_batch(self:Trainer, x:torch.Tensor, y:torch.Tensor, window:int=1, # batches in this accumulation window
                  last:bool=True # the window's last batch: DDP syncs the gradients, the optimiser steps
                 )->tuple:
@@ -163,6 +176,7 @@ def _train_batch(self:Trainer, x:torch.Tensor, y:torch.Tensor, window:int=1, # b
     if last: self._optimizer_step()
     return losses, out
 
+@patch
 def training_step(self:Trainer, batch:dict)->dict:
     "One training batch outside `fit` (the model's `training_step` door): the optimiser steps every `accum_steps` batches; returns the detached loss terms."
     self.net.train()
@@ -171,15 +185,15 @@ def training_step(self:Trainer, batch:dict)->dict:
     losses, _ = self._train_batch(x, y, self.tcfg.accum_steps, last=self._micro == 0)
     return {k: v.detach() for k, v in losses.items()}
 
-Trainer._optimizer_step, Trainer._train_batch, Trainer.training_step = _optimizer_step, _train_batch, training_step
-
 # %% ../nbs/09_trainer.ipynb #87c45543
+@patch
 def _reduce_terms(self:Trainer, sums:dict, n:torch.Tensor)->dict:
     "Per-item means of summed loss terms over all ranks (one collective)."
     keys = sorted(sums)
     t = all_reduce_sum(torch.stack([sums[k].float() for k in keys] + [n.float()]))
     return {k: (t[i] / t[-1]).item() for i, k in enumerate(keys)} | dict(n=int(t[-1].item()))
 
+@patch
 def train_one_epoch(self:Trainer, epoch:int)->dict:
     "One pass over the training loader; returns the epoch's mean loss terms, accuracy, AUC, images/s."
     self.net.train(); self._set_epoch(self.train_loader, epoch)
@@ -212,11 +226,10 @@ def train_one_epoch(self:Trainer, epoch:int)->dict:
     p_all = np.concatenate(gather_objects(torch.cat(probs).cpu().numpy()))
     return res | epoch_metrics(y_all, p_all) | dict(seconds=seconds, images_per_s=res["n"] / seconds)
 
-Trainer._reduce_terms, Trainer.train_one_epoch = _reduce_terms, train_one_epoch
-
 # %% ../nbs/09_trainer.ipynb #02c5521d
 STEP_OUTPUTS = ("logits", "p_fake", "labels")   # what `validation_step` returns besides the loss terms
 
+@patch
 @torch.no_grad()
 def validation_step(self:Trainer, batch:dict)->dict:
     "One batch in eval mode under autocast: its loss terms, `logits`, `p_fake` and `labels` (on the device)."
@@ -230,6 +243,7 @@ def validation_step(self:Trainer, batch:dict)->dict:
     logits = out["logits"].float()
     return {k: v.detach().float() for k, v in losses.items()} | dict(logits=logits, p_fake=logits.softmax(-1)[:, FAKE], labels=y)
 
+@patch
 @torch.no_grad()
 def validate(self:Trainer, loader:Optional[DataLoader]=None)->dict:
     "Mean loss terms, accuracy and AUC over the whole validation set (all ranks); also `labels` and `p_fake` arrays."
@@ -246,9 +260,8 @@ def validate(self:Trainer, loader:Optional[DataLoader]=None)->dict:
     p_all = np.concatenate(gather_objects(torch.cat(probs).numpy() if probs else np.zeros(0)))
     return res | epoch_metrics(y_all, p_all) | dict(labels=y_all, p_fake=p_all)
 
-Trainer.validation_step, Trainer.validate = validation_step, validate
-
 # %% ../nbs/09_trainer.ipynb #05ff3b8d
+@patch
 def state_dict(self:Trainer)->dict:
     "The full training state as a checkpoint dict (collective under DDP: every rank must call it)."
     gens = tuple(l.generator for l in (self.train_loader, self.val_loader) if l is not None and l.generator is not None)
@@ -259,6 +272,7 @@ def state_dict(self:Trainer)->dict:
                             history=self.history, steps=self.steps,
                             early_stopping=dict(monitor=self.monitor, best_value=self.best_value, best_epoch=self.best_epoch, bad_epochs=self.bad_epochs))
 
+@patch
 def load_state_dict(self:Trainer, ck:dict, best:Optional[dict]=None):
     "Continue from a checkpoint dict (and restore the in-memory best weights from `best`)."
     if getattr(self.module, "model_name", ck["arch"]) != ck["arch"]:
@@ -277,6 +291,8 @@ def load_state_dict(self:Trainer, ck:dict, best:Optional[dict]=None):
     if ck["world_size"] == self.world: set_rng_state(ck["rng"][self.rank], gens)
     else: warnings.warn(f"checkpoint was written by {ck['world_size']} processes, this run has {self.world}: random streams restart from the seed")
 
+# %% ../nbs/09_trainer.ipynb #49c6db19
+@patch
 def save_checkpoint(self:Trainer, best:bool=False, path:Optional[Union[str,Path]]=None)->dict:
     "Write `best.pt` (when `best`), then `last.pt`, atomically on rank 0: the best epoch `last.pt` records is always in `best.pt`. With `path`, that file only."
     ck = self.state_dict()
@@ -286,6 +302,7 @@ def save_checkpoint(self:Trainer, best:bool=False, path:Optional[Union[str,Path]
         atomic_torch_save(ck, self.checkpoint_dir/"last.pt")
     return ck
 
+@patch
 def resume(self:Trainer, path:Optional[Union[str,Path]]=None):
     "Load `path` (default the run's `last.pt`, or a newer full `best.pt` beside it) and the best weights it records, checked against `best.pt`'s epoch."
     path = Path(path) if path is not None else self.checkpoint_dir/"last.pt"
@@ -302,18 +319,16 @@ def resume(self:Trainer, path:Optional[Union[str,Path]]=None):
                          f"resume from {best_path} (--resume {best_path}) or start again with --overwrite")
     self.load_state_dict(ck, best)
 
-Trainer.state_dict, Trainer.load_state_dict, Trainer.save_checkpoint, Trainer.resume = state_dict, load_state_dict, save_checkpoint, resume
-
 # %% ../nbs/09_trainer.ipynb #236fb51e
+@patch
 def apply_drop_schedule(self:Trainer, epoch:int # the epoch about to run (0-based)
                        )->dict:
     "Set the dropout and drop-path rates the schedule gives `epoch`; return the largest of each now in force."
     f = drop_schedule(self.tcfg.dropout_schedule, epoch, self.tcfg.epochs, self.tcfg.dropout_until)
     return set_drop_rates(self.module, **{k: f * v for k, v in self.drop_base.items()})
 
-Trainer.apply_drop_schedule = apply_drop_schedule
-
 # %% ../nbs/09_trainer.ipynb #e8da1e33
+@patch
 def _write_logs(self:Trainer):
     if not self.is_main: return
     atomic_write_text(self.run_dir/"history.csv", pd.DataFrame(self.history).to_csv(index=False))
@@ -323,6 +338,7 @@ def _write_logs(self:Trainer):
 
 RUN_FILES = ("config.yaml", "history.csv", "checkpoints/last.pt", "checkpoints/best.pt")   # a folder holding any of these holds a run
 
+@patch
 def _claim_run_dir(self:Trainer, resume:bool, overwrite:bool):
     "Before the first write: a folder holding a run is refused unless resumed, or cleared when `overwrite`; stale temporary files go."
     err = None
@@ -337,6 +353,8 @@ def _claim_run_dir(self:Trainer, resume:bool, overwrite:bool):
     err = gather_objects(err)[0]   # rank 0 owns the folder; every rank stops with it
     if err: raise FileExistsError(err)
 
+# %% ../nbs/09_trainer.ipynb #5f4403b2
+@patch
 def _check_monitor(self:Trainer):
     "A one-class validation split leaves the monitored metric undefined (AUC) or meaningless (accuracy): follow `val_loss`, and say so."
     labels = getattr(getattr(self.val_loader, "dataset", None), "labels", None)
@@ -348,12 +366,35 @@ def _check_monitor(self:Trainer):
                       "so best.pt and early stopping follow val_loss instead; give the val split both classes")
     self.monitor, self.mode = "val_loss", "min"
 
+@patch
 def _improved(self:Trainer, value:float)->bool:
     if value is None or math.isnan(value): return False
     if self.best_value is None: return True
     d = self.tcfg.min_delta
     return value < self.best_value - d if self.mode == "min" else value > self.best_value + d
 
+# %% ../nbs/09_trainer.ipynb #0c3f7288
+@patch
+def _end_epoch(self:Trainer, e:int, t0:float, rates:dict, tr:dict, va:dict, has_val:bool)->bool:
+    "Record epoch `e` (history row, best weights, checkpoints, logs); True when early stopping ends the run."
+    row = dict(epoch=e + 1, step=self.step, lr=self._lr, **rates,
+               **{f"train_{k}": v for k, v in tr.items() if k not in ("n", "seconds")},
+               **{f"val_{k}": v for k, v in va.items() if k not in ("n", "labels", "p_fake")})
+    row |= dict(time_s=time.perf_counter() - t0)
+    if has_val and self.monitor not in row:
+        raise ConfigError(f"train.monitor={self.monitor!r} is not a metric of this run; choose one of {sorted(k for k in row if k.startswith('val_'))}")
+    best = has_val and self._improved(row[self.monitor])
+    if best:
+        self.best_value, self.best_epoch, self.bad_epochs = row[self.monitor], e + 1, 0
+        self.best_state = {k: v.detach().clone() for k, v in self.module.state_dict().items()}
+    elif has_val: self.bad_epochs += 1
+    self.history.append(row); self.epoch = e + 1
+    self.save_checkpoint(best=best); self._write_logs()
+    p = self.tcfg.early_stopping_patience
+    return bool(has_val and p and self.bad_epochs >= p)
+
+# %% ../nbs/09_trainer.ipynb #0ea7386f
+@patch
 def fit(self:Trainer, resume:Union[bool,str,Path]=False, # True: continue from the run's last.pt; a path: from that checkpoint
         overwrite:bool=False, # replace a run already in `run_dir` (without it, or `resume`, such a folder is refused)
        )->dict:
@@ -377,21 +418,7 @@ def fit(self:Trainer, resume:Union[bool,str,Path]=False, # True: continue from t
         tr = self.train_one_epoch(e)
         va = self.validate() if has_val else {}
         self.schedule.step_epoch(va.get("loss", tr["loss"]))
-        row = dict(epoch=e + 1, step=self.step, lr=self._lr, **rates,
-                   **{f"train_{k}": v for k, v in tr.items() if k not in ("n", "seconds")},
-                   **{f"val_{k}": v for k, v in va.items() if k not in ("n", "labels", "p_fake")})
-        row |= dict(time_s=time.perf_counter() - t0)
-        if has_val and self.monitor not in row:
-            raise ConfigError(f"train.monitor={self.monitor!r} is not a metric of this run; choose one of {sorted(k for k in row if k.startswith('val_'))}")
-        best = has_val and self._improved(row[self.monitor])
-        if best:
-            self.best_value, self.best_epoch, self.bad_epochs = row[self.monitor], e + 1, 0
-            self.best_state = {k: v.detach().clone() for k, v in self.module.state_dict().items()}
-        elif has_val: self.bad_epochs += 1
-        self.history.append(row); self.epoch = e + 1
-        self.save_checkpoint(best=best); self._write_logs()
-        p = self.tcfg.early_stopping_patience
-        stopped = bool(has_val and p and self.bad_epochs >= p)
+        stopped = self._end_epoch(e, t0, rates, tr, va, has_val)
     if self.best_state is not None: self.module.load_state_dict(self.best_state)
     self._close_logs()
     return dict(run_dir=str(self.run_dir), epochs=self.epoch, steps=self.step, stopped_early=stopped,
@@ -399,9 +426,8 @@ def fit(self:Trainer, resume:Union[bool,str,Path]=False, # True: continue from t
                 best=str(self.checkpoint_dir/"best.pt") if self.best_epoch else None, last=str(self.checkpoint_dir/"last.pt"),
                 history=self.history)
 
-Trainer._write_logs, Trainer._claim_run_dir, Trainer._check_monitor, Trainer._improved, Trainer.fit = _write_logs, _claim_run_dir, _check_monitor, _improved, fit
-
 # %% ../nbs/09_trainer.ipynb #540064b2
+@patch
 def _tensorboard(self:Trainer):
     "The run's TensorBoard writer, opened at the start of `fit` (rank 0, with 'tensorboard' in `train.log_to`); None otherwise."
     if not self.is_main or "tensorboard" not in self.tcfg.log_to: return None
@@ -411,6 +437,7 @@ def _tensorboard(self:Trainer):
         self._tb_sent = dict(step=len(self.steps), epoch=len(self.history))   # rows restored by a resume were sent before
     return self._tb
 
+@patch
 def _log_scalars(self:Trainer):
     "Send the `steps.csv` and `history.csv` rows not sent yet (tags `step/...` and `epoch/...`, x = optimizer step)."
     tb = self._tensorboard()
@@ -422,7 +449,6 @@ def _log_scalars(self:Trainer):
         self._tb_sent[kind] = len(rows)
     tb.flush()
 
+@patch
 def _close_logs(self:Trainer):
     if getattr(self, "_tb", None) is not None: self._tb.close(); self._tb = None
-
-Trainer._tensorboard, Trainer._log_scalars, Trainer._close_logs = _tensorboard, _log_scalars, _close_logs

@@ -78,6 +78,7 @@ def count_frames(path:Union[str,Path])->int:
     "Exact frame count without decoding: the container's sample index, else a count of demuxed packets."
     return _counts(path)[0]
 
+# %% ../nbs/03a_video.ipynb #16b7b425
 def video_info(path:Union[str,Path])->dict:
     "Frame count (exact), frame rate, displayed size, rotation and codec of a video."
     with _open_video(path) as c:

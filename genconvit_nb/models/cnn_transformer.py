@@ -10,6 +10,7 @@ import torch
 import torch.nn as nn
 from timm.layers import DropPath, Mlp, resample_abs_pos_embed, trunc_normal_
 from timm.models.vision_transformer import Block
+from fastcore.basics import patch
 
 from .registry import Detector, register_model, resolve_preset, preset_arguments
 from .backbones import create_backbone, backbone_data_config
@@ -55,26 +56,34 @@ class CNNTransformerDetector(Detector):
         self.data_config = backbone_data_config(self.backbone, img_size)
         self.gradcam_layer = "backbone." + self.backbone.feature_info[-1]["module"]
 
-    def cnn_tokens(self, x:torch.Tensor)->torch.Tensor:
-        "One token per location of the CNN's last feature map, with positional embeddings: (B, h*w, dim)."
-        t = self.proj(self.backbone.forward_features(x))
-        h, w = t.shape[-2:]
-        pos = self.pos_embed if (h, w) == self.grid else resample_abs_pos_embed(self.pos_embed, (h, w), self.grid, num_prefix_tokens=0)
-        return t.flatten(2).transpose(1, 2) + pos
+# %% ../../nbs/08d_cnn_transformer.ipynb #ba559eea
+@patch
+def cnn_tokens(self:CNNTransformerDetector, x:torch.Tensor)->torch.Tensor:
+    "One token per location of the CNN's last feature map, with positional embeddings: (B, h*w, dim)."
+    t = self.proj(self.backbone.forward_features(x))
+    h, w = t.shape[-2:]
+    pos = self.pos_embed if (h, w) == self.grid else resample_abs_pos_embed(self.pos_embed, (h, w), self.grid, num_prefix_tokens=0)
+    return t.flatten(2).transpose(1, 2) + pos
 
-    def mix_tokens(self, tokens:torch.Tensor)->torch.Tensor:
-        "Transformer blocks over [class; CNN tokens], then cross-attention back to the CNN tokens: (B, 1+N, dim)."
-        t = torch.cat([self.cls_token.expand(len(tokens), -1, -1), tokens], dim=1)
-        return self.cross(self.norm(self.blocks(t)), tokens)
+@patch
+def mix_tokens(self:CNNTransformerDetector, tokens:torch.Tensor)->torch.Tensor:
+    "Transformer blocks over [class; CNN tokens], then cross-attention back to the CNN tokens: (B, 1+N, dim)."
+    t = torch.cat([self.cls_token.expand(len(tokens), -1, -1), tokens], dim=1)
+    return self.cross(self.norm(self.blocks(t)), tokens)
 
-    def forward_features(self, x:torch.Tensor)->torch.Tensor: return self.fc_norm(self.mix_tokens(self.cnn_tokens(x))[:, 0])
-    def forward_head(self, f:torch.Tensor, pre_logits:bool=False)->torch.Tensor: return f if pre_logits else self.head(f)
+@patch
+def forward_features(self:CNNTransformerDetector, x:torch.Tensor)->torch.Tensor: return self.fc_norm(self.mix_tokens(self.cnn_tokens(x))[:, 0])
 
-    def forward(self, x:torch.Tensor)->dict:
-        z = self.mix_tokens(self.cnn_tokens(x))
-        f = self.fc_norm(z[:, 0])
-        return dict(logits=self.forward_head(f), features=f, tokens=z[:, 1:])
+@patch
+def forward_head(self:CNNTransformerDetector, f:torch.Tensor, pre_logits:bool=False)->torch.Tensor: return f if pre_logits else self.head(f)
 
+@patch
+def forward(self:CNNTransformerDetector, x:torch.Tensor)->dict:
+    z = self.mix_tokens(self.cnn_tokens(x))
+    f = self.fc_norm(z[:, 0])
+    return dict(logits=self.forward_head(f), features=f, tokens=z[:, 1:])
+
+# %% ../../nbs/08d_cnn_transformer.ipynb #fa25f582
 @register_model(arguments=preset_arguments(CNN_TRANSFORMER_PRESETS))
 def cnn_transformer(pretrained:Union[bool,str]=False, # True: timm weights; a path: a local weights file
                     num_classes:int=2,

@@ -9,6 +9,7 @@ from typing import Union
 import torch
 import torch.nn as nn
 from timm.layers import build_sincos2d_pos_embed, trunc_normal_
+from fastcore.basics import patch
 
 from .registry import Detector, register_model, resolve_preset, preset_arguments
 from .backbones import create_backbone, backbone_data_config
@@ -54,37 +55,48 @@ class CrossScaleDetector(Detector):
         self.data_config = backbone_data_config(self.backbone, img_size)
         self.gradcam_layer = "backbone." + self.backbone.feature_info[-1]["module"]
 
-    def scale_tokens(self, x:torch.Tensor)->list:
-        "One token set (B, h*w, dim) per scale, with positions and scale embeddings, fine to coarse."
-        out = []
-        for s, (proj, fmap) in enumerate(zip(self.proj, stage_maps(self.backbone, x, self.stages))):
-            t = proj(fmap)
-            pos = build_sincos2d_pos_embed(list(t.shape[-2:]), t.shape[1], device=t.device, dtype=t.dtype)
-            out.append(t.flatten(2).transpose(1, 2) + pos + self.scale_embed[s])
-        return out
+# %% ../../nbs/08e_cross_attention.ipynb #c3314a1b
+@patch
+def scale_tokens(self:CrossScaleDetector, x:torch.Tensor)->list:
+    "One token set (B, h*w, dim) per scale, with positions and scale embeddings, fine to coarse."
+    out = []
+    for s, (proj, fmap) in enumerate(zip(self.proj, stage_maps(self.backbone, x, self.stages))):
+        t = proj(fmap)
+        pos = build_sincos2d_pos_embed(list(t.shape[-2:]), t.shape[1], device=t.device, dtype=t.dtype)
+        out.append(t.flatten(2).transpose(1, 2) + pos + self.scale_embed[s])
+    return out
 
-    def mix_scales(self, tokens:list)->list:
-        "`depth` rounds in which each scale's tokens attend to the tokens of all other scales."
-        for blocks in self.cross:
-            tokens = [blk(t, torch.cat(tokens[:s] + tokens[s + 1:], 1)) for s, (blk, t) in enumerate(zip(blocks, tokens))]
-        return tokens
+@patch
+def mix_scales(self:CrossScaleDetector, tokens:list)->list:
+    "`depth` rounds in which each scale's tokens attend to the tokens of all other scales."
+    for blocks in self.cross:
+        tokens = [blk(t, torch.cat(tokens[:s] + tokens[s + 1:], 1)) for s, (blk, t) in enumerate(zip(blocks, tokens))]
+    return tokens
 
-    def global_context(self, tokens:list)->torch.Tensor:
-        "The context token after attending to every token of every scale: (B, dim)."
-        return self.context(self.context_token.expand(len(tokens[0]), -1, -1), torch.cat(tokens, 1))[:, 0]
+@patch
+def global_context(self:CrossScaleDetector, tokens:list)->torch.Tensor:
+    "The context token after attending to every token of every scale: (B, dim)."
+    return self.context(self.context_token.expand(len(tokens[0]), -1, -1), torch.cat(tokens, 1))[:, 0]
 
-    def _features(self, x:torch.Tensor)->tuple:
-        tokens = self.mix_scales(self.scale_tokens(x))
-        ctx = self.global_context(tokens)
-        return self.fc_norm(torch.cat([ctx] + [t.mean(1) for t in tokens], 1)), ctx
+@patch
+def _features(self:CrossScaleDetector, x:torch.Tensor)->tuple:
+    tokens = self.mix_scales(self.scale_tokens(x))
+    ctx = self.global_context(tokens)
+    return self.fc_norm(torch.cat([ctx] + [t.mean(1) for t in tokens], 1)), ctx
 
-    def forward_features(self, x:torch.Tensor)->torch.Tensor: return self._features(x)[0]
-    def forward_head(self, f:torch.Tensor, pre_logits:bool=False)->torch.Tensor: return f if pre_logits else self.head(f)
+@patch
+def forward_features(self:CrossScaleDetector, x:torch.Tensor)->torch.Tensor: return self._features(x)[0]
 
-    def forward(self, x:torch.Tensor)->dict:
-        f, ctx = self._features(x)
-        return dict(logits=self.forward_head(f), features=f, context=ctx)
+# %% ../../nbs/08e_cross_attention.ipynb #351e322d
+@patch
+def forward_head(self:CrossScaleDetector, f:torch.Tensor, pre_logits:bool=False)->torch.Tensor: return f if pre_logits else self.head(f)
 
+@patch
+def forward(self:CrossScaleDetector, x:torch.Tensor)->dict:
+    f, ctx = self._features(x)
+    return dict(logits=self.forward_head(f), features=f, context=ctx)
+
+# %% ../../nbs/08e_cross_attention.ipynb #a50042f6
 @register_model(arguments=preset_arguments(CROSS_ATTENTION_PRESETS))
 def cross_attention(pretrained:Union[bool,str]=False, # True: timm weights; a path: a local weights file
                     num_classes:int=2,

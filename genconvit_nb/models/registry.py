@@ -27,6 +27,7 @@ class Detector(nn.Module):
     backbones: tuple = ()   # names of submodules that hold pretrained backbones (decayed in `param_groups`)
     data_config: dict = make_data_config(224)
     gradcam_layer: str = ""  # dotted name of the submodule Grad-CAM hooks (`model.get_submodule(gradcam_layer)`)
+    gradcam_layout: str = "NCHW"  # that layer's output layout: "NCHW", or "NHWC" for token grids (timm's Swin stages)
     trainer = None           # the `trainer.Trainer` behind the training doors, set by `configure_optimizers`
 
     def forward_features(self, x:torch.Tensor):
@@ -199,6 +200,7 @@ def _validation_step(self:Detector, batch:dict)->dict:
     "One batch in eval mode: its loss terms, `logits`, `p_fake` and `labels`."
     return _trainer_of(self).validation_step(batch)
 
+# %% ../../nbs/05b_registry.ipynb #f17c4c3c
 def _save_checkpoint(self:Detector, path:Union[str,Path], epoch:Optional[int]=None, # epochs completed: a resume goes on with the next
                      optimizer:Optional[torch.optim.Optimizer]=None # the one `configure_optimizers` returned (nothing else holds the state)
                     ):
@@ -269,6 +271,9 @@ def _check_outputs(model:Detector, name:str, x:torch.Tensor, y:torch.Tensor)->di
     dead = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
     _contract(not dead, name, f"{len(dead)} parameters get no gradient: {dead[:5]}")
     _contract(torch.is_tensor(acts[0]) and acts[0].grad is not None, name, f"gradcam_layer '{model.gradcam_layer}' gets no gradient")
+    a = acts[0] if model.gradcam_layout == "NCHW" else acts[0].permute(0, 3, 1, 2)
+    _contract(a.ndim == 4 and a.shape[2] == a.shape[3], name, f"gradcam_layer '{model.gradcam_layer}' read as {model.gradcam_layout} gives a {tuple(a.shape[2:])} map "
+              "for a square input: declare gradcam_layout ('NHWC' for token grids)")
     return dict(losses=losses, feature_dim=feats.shape[1])
 
 # %% ../../nbs/05b_registry.ipynb #b897a2e7

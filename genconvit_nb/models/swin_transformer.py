@@ -45,6 +45,7 @@ class SwinDetector(Detector):
         self.head = nn.Sequential(nn.Dropout(dropout_rate), nn.Linear(d, num_classes))
         self.data_config = backbone_data_config(self.backbone, img_size)
         self.gradcam_layer = "backbone." + self.backbone.feature_info[-1]["module"]
+        self.gradcam_layout = "NHWC"   # timm's Swin stages return (B, H, W, C) token grids
 
     def forward_features(self, x:torch.Tensor)->torch.Tensor:
         "Pooled, normalised features (B, D)."

@@ -10,6 +10,7 @@ from typing import Union
 import torch
 import torch.nn as nn
 from timm.layers import SelectAdaptivePool2d
+from fastcore.basics import patch
 
 from .registry import Detector, register_model, resolve_preset, preset_arguments
 from .backbones import create_backbone, backbone_data_config
@@ -90,28 +91,38 @@ class TwoStreamDetector(Detector):
         self.data_config = backbone_data_config(self.spatial, img_size)
         self.gradcam_layer = "spatial." + self.spatial.feature_info[-1]["module"]
 
-    def spatial_features(self, x:torch.Tensor)->torch.Tensor:
-        return self.spatial_proj(self.spatial_pool(stage_maps(self.spatial, x, self.stages)))
+# %% ../../nbs/08b_two_stream.ipynb #4b5dffaf
+@patch
+def spatial_features(self:TwoStreamDetector, x:torch.Tensor)->torch.Tensor:
+    return self.spatial_proj(self.spatial_pool(stage_maps(self.spatial, x, self.stages)))
 
-    def frequency_input(self, x:torch.Tensor)->torch.Tensor:
-        "What the frequency CNN sees: the normalised log-magnitude DCT of each channel."
-        return self.spectrum_norm(self.spectrum(x))
+@patch
+def frequency_input(self:TwoStreamDetector, x:torch.Tensor)->torch.Tensor:
+    "What the frequency CNN sees: the normalised log-magnitude DCT of each channel."
+    return self.spectrum_norm(self.spectrum(x))
 
-    def frequency_features(self, x:torch.Tensor)->torch.Tensor:
-        return self.frequency_proj(self.frequency_pool(stage_maps(self.frequency, self.frequency_input(x), self.stages)))
+@patch
+def frequency_features(self:TwoStreamDetector, x:torch.Tensor)->torch.Tensor:
+    return self.frequency_proj(self.frequency_pool(stage_maps(self.frequency, self.frequency_input(x), self.stages)))
 
-    def streams(self, x:torch.Tensor)->tuple:
-        "(spatial, frequency, fused features, gate)."
-        s, f = self.spatial_features(x), self.frequency_features(x)
-        return (s, f) + self.fusion(s, f)
+@patch
+def streams(self:TwoStreamDetector, x:torch.Tensor)->tuple:
+    "(spatial, frequency, fused features, gate)."
+    s, f = self.spatial_features(x), self.frequency_features(x)
+    return (s, f) + self.fusion(s, f)
 
-    def forward_features(self, x:torch.Tensor)->torch.Tensor: return self.streams(x)[2]
-    def forward_head(self, f:torch.Tensor, pre_logits:bool=False)->torch.Tensor: return f if pre_logits else self.head(f)
+@patch
+def forward_features(self:TwoStreamDetector, x:torch.Tensor)->torch.Tensor: return self.streams(x)[2]
 
-    def forward(self, x:torch.Tensor)->dict:
-        s, f, fused, gate = self.streams(x)
-        return dict(logits=self.forward_head(fused), features=fused, spatial=s, frequency=f, gate=gate)
+@patch
+def forward_head(self:TwoStreamDetector, f:torch.Tensor, pre_logits:bool=False)->torch.Tensor: return f if pre_logits else self.head(f)
 
+@patch
+def forward(self:TwoStreamDetector, x:torch.Tensor)->dict:
+    s, f, fused, gate = self.streams(x)
+    return dict(logits=self.forward_head(fused), features=fused, spatial=s, frequency=f, gate=gate)
+
+# %% ../../nbs/08b_two_stream.ipynb #32b5128a
 @register_model(arguments=preset_arguments(TWO_STREAM_PRESETS))
 def two_stream(pretrained:Union[bool,str]=False, # True: timm weights; a path: the spatial stream's weights
                num_classes:int=2,

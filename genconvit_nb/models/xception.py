@@ -49,6 +49,7 @@ class XceptionDetector(Detector):
         return self.aggregate(stage_maps(self.backbone, x, self.stages))
     def forward_head(self, f:torch.Tensor, pre_logits:bool=False)->torch.Tensor: return f if pre_logits else self.head(f)
 
+# %% ../../nbs/08c_xception.ipynb #05537394
 @register_model(arguments=preset_arguments(XCEPTION_PRESETS))
 def xception(pretrained:Union[bool,str]=False, # True: timm weights; a path: a local weights file
              num_classes:int=2,
