@@ -167,6 +167,7 @@ def _interleaved_rounds(steps:dict, threads:dict, rounds:int)->dict:
     finally: torch.set_num_threads(base)
     return times
 
+# %% ../nbs/14b_bench.ipynb #7972171c
 def bench_cpu_training(res:Results, batch:int=16, rounds:int=7, compile:bool=False, fusions:Sequence[str]=("sum", "none"))->dict:
     "Images/s of the tiny report's training step per CPU setting (interleaved rounds), speed-up over eager fp32, the winner; {(fusion, setting): img/s}."
     n, out = torch.get_num_threads(), {}
