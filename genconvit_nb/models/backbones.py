@@ -17,8 +17,8 @@ from ..core import load_torch
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'BACKBONE_ALIASES', 'WEIGHTS_DIR', 'WEIGHT_TAGS', 'make_data_config',
-           'backbone_data_config', 'timm_args', 'hub_reachable', 'read_weights', 'shipped_weights', 'weights_stamp',
-           'create_backbone', 'layer_decay_param_groups']
+           'backbone_data_config', 'backbone_cam_layer', 'timm_args', 'hub_reachable', 'read_weights',
+           'shipped_weights', 'weights_stamp', 'create_backbone', 'layer_decay_param_groups']
 
 # %% ../../nbs/05a_backbones.ipynb #787d459c
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -34,6 +34,13 @@ def backbone_data_config(backbone:nn.Module, # a timm model: its `pretrained_cfg
     cfg = getattr(backbone, "pretrained_cfg", None) or {}
     return make_data_config(input_size, mean=cfg.get("mean", IMAGENET_MEAN), std=cfg.get("std", IMAGENET_STD),
                             interpolation=cfg.get("interpolation", "bicubic"))
+
+# %% ../../nbs/05a_backbones.ipynb #e6274189
+def backbone_cam_layer(backbone:nn.Module, # a timm model with `feature_info`
+                       prefix:str, # the backbone's name inside the detector, with its dot (e.g. 'backbone.')
+                      )->tuple:
+    "`(gradcam_layer, gradcam_layout)` of a detector built on `backbone`: its last feature stage and that stage's layout."
+    return prefix + backbone.feature_info[-1]["module"], "NHWC" if getattr(backbone, "output_fmt", "NCHW") == "NHWC" else "NCHW"
 
 # %% ../../nbs/05a_backbones.ipynb #9c52f415
 BACKBONE_ALIASES = {   # name -> (timm architecture, its arguments)

@@ -13,7 +13,7 @@ from timm.models.vision_transformer import Block
 from fastcore.basics import patch
 
 from .registry import Detector, register_model, resolve_preset, preset_arguments
-from .backbones import create_backbone, backbone_data_config
+from .backbones import create_backbone, backbone_data_config, backbone_cam_layer
 from .layers import CrossAttentionBlock
 
 # %% auto #0
@@ -54,7 +54,7 @@ class CNNTransformerDetector(Detector):
         self.head = nn.Sequential(nn.Dropout(dropout_rate), nn.Linear(dim, num_classes))
         trunc_normal_(self.pos_embed, std=0.02); trunc_normal_(self.cls_token, std=0.02)
         self.data_config = backbone_data_config(self.backbone, img_size)
-        self.gradcam_layer = "backbone." + self.backbone.feature_info[-1]["module"]
+        self.gradcam_layer, self.gradcam_layout = backbone_cam_layer(self.backbone, "backbone.")
 
 # %% ../../nbs/08d_cnn_transformer.ipynb #ba559eea
 @patch

@@ -12,7 +12,7 @@ from timm.layers import build_sincos2d_pos_embed, trunc_normal_
 from fastcore.basics import patch
 
 from .registry import Detector, register_model, resolve_preset, preset_arguments
-from .backbones import create_backbone, backbone_data_config
+from .backbones import create_backbone, backbone_data_config, backbone_cam_layer
 from .layers import CrossAttentionBlock, stage_channels, stage_maps
 
 # %% auto #0
@@ -53,7 +53,7 @@ class CrossScaleDetector(Detector):
         self.head = nn.Sequential(nn.Dropout(dropout_rate), nn.Linear((stages + 1) * dim, num_classes))
         trunc_normal_(self.scale_embed, std=0.02); trunc_normal_(self.context_token, std=0.02)
         self.data_config = backbone_data_config(self.backbone, img_size)
-        self.gradcam_layer = "backbone." + self.backbone.feature_info[-1]["module"]
+        self.gradcam_layer, self.gradcam_layout = backbone_cam_layer(self.backbone, "backbone.")
 
 # %% ../../nbs/08e_cross_attention.ipynb #c3314a1b
 @patch

@@ -16,7 +16,7 @@ from fastcore.basics import patch
 
 from ..core import FAKE, REAL, LossConfig, load_torch, resolve_path
 from ..loss import GenConViTLoss
-from .backbones import WEIGHT_TAGS, backbone_data_config, create_backbone
+from .backbones import WEIGHT_TAGS, backbone_data_config, create_backbone, backbone_cam_layer
 from .layers import PathHead
 from .registry import (Detector, get_model, load_model_checkpoint, preset_arguments, register_model,
                                           resolve_preset)
@@ -212,7 +212,7 @@ def _build_backbones(self:GenConViT, convnext, swin, pretrained, img_size, backb
     self.backbones = names if self.share_backbone else tuple(f"{n}.{p}" for n in names for p in self.paths)
     cnx0, sw0, _ = next(iter(branches.values()))
     self.data_config = backbone_data_config(cnx0, img_size)
-    self.gradcam_layer = ("convnext." if self.share_backbone else f"convnext.{self.paths[0]}.") + cnx0.feature_info[-1]["module"]
+    self.gradcam_layer, self.gradcam_layout = backbone_cam_layer(cnx0, "convnext." if self.share_backbone else f"convnext.{self.paths[0]}.")
     bbs = [b for br in branches.values() for b in br[:2] if b is not None]
     self._batchable = not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for b in bbs for m in b.modules())
     self.feature_dim = _out_dim(cnx0) + (sw0.num_features if self.fusion == "concat" else 0)

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 
 from .registry import Detector, register_model, resolve_preset, preset_arguments
-from .backbones import create_backbone, backbone_data_config
+from .backbones import create_backbone, backbone_data_config, backbone_cam_layer
 
 # %% auto #0
 __all__ = ['SWIN_PRESETS', 'SwinDetector', 'swin_transformer']
@@ -44,8 +44,7 @@ class SwinDetector(Detector):
         self.norm = nn.LayerNorm(d)
         self.head = nn.Sequential(nn.Dropout(dropout_rate), nn.Linear(d, num_classes))
         self.data_config = backbone_data_config(self.backbone, img_size)
-        self.gradcam_layer = "backbone." + self.backbone.feature_info[-1]["module"]
-        self.gradcam_layout = "NHWC"   # timm's Swin stages return (B, H, W, C) token grids
+        self.gradcam_layer, self.gradcam_layout = backbone_cam_layer(self.backbone, "backbone.")   # NHWC: Swin's stages are token grids
 
     def forward_features(self, x:torch.Tensor)->torch.Tensor:
         "Pooled, normalised features (B, D)."

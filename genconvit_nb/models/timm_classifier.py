@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 
 from .registry import Detector, register_model, resolve_preset, preset_arguments
-from .backbones import create_backbone, backbone_data_config
+from .backbones import create_backbone, backbone_data_config, backbone_cam_layer
 
 # %% auto #0
 __all__ = ['TIMM_CLASSIFIER_PRESETS', 'TimmClassifier', 'timm_classifier']
@@ -36,7 +36,7 @@ class TimmClassifier(Detector):
         self.backbone = create_backbone(arch, pretrained, num_classes=0, drop_path_rate=drop_path_rate, **(arch_kwargs or {}))
         self.head = nn.Sequential(nn.Dropout(dropout_rate), nn.Linear(self.backbone.num_features, num_classes))
         self.data_config = backbone_data_config(self.backbone, img_size)
-        self.gradcam_layer = "backbone." + self.backbone.feature_info[-1]["module"]
+        self.gradcam_layer, self.gradcam_layout = backbone_cam_layer(self.backbone, "backbone.")
 
 # %% ../../nbs/08f_timm_classifier.ipynb #454c13d9
 def _forward_features(self:TimmClassifier, x:torch.Tensor)->torch.Tensor:

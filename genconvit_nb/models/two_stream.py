@@ -13,7 +13,7 @@ from timm.layers import SelectAdaptivePool2d
 from fastcore.basics import patch
 
 from .registry import Detector, register_model, resolve_preset, preset_arguments
-from .backbones import create_backbone, backbone_data_config
+from .backbones import create_backbone, backbone_data_config, backbone_cam_layer
 from .layers import MultiScalePool, stage_channels, stage_maps
 
 # %% auto #0
@@ -89,7 +89,7 @@ class TwoStreamDetector(Detector):
         self.fusion = GatedFusion(fusion_dim)
         self.head = nn.Sequential(nn.Dropout(dropout_rate), nn.Linear(fusion_dim, num_classes))
         self.data_config = backbone_data_config(self.spatial, img_size)
-        self.gradcam_layer = "spatial." + self.spatial.feature_info[-1]["module"]
+        self.gradcam_layer, self.gradcam_layout = backbone_cam_layer(self.spatial, "spatial.")
 
 # %% ../../nbs/08b_two_stream.ipynb #4b5dffaf
 @patch

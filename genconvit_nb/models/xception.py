@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 
 from .registry import Detector, register_model, resolve_preset, preset_arguments
-from .backbones import create_backbone, backbone_data_config
+from .backbones import create_backbone, backbone_data_config, backbone_cam_layer
 from .layers import MultiScalePool, stage_channels, stage_maps
 
 # %% auto #0
@@ -42,7 +42,7 @@ class XceptionDetector(Detector):
         self.aggregate = MultiScalePool(stage_channels(self.backbone, stages), pool)
         self.head = nn.Sequential(nn.Dropout(dropout_rate), nn.Linear(self.aggregate.num_features, num_classes))
         self.data_config = backbone_data_config(self.backbone, img_size)
-        self.gradcam_layer = "backbone." + self.backbone.feature_info[-1]["module"]
+        self.gradcam_layer, self.gradcam_layout = backbone_cam_layer(self.backbone, "backbone.")
 
     def forward_features(self, x:torch.Tensor)->torch.Tensor:
         "The last stage maps, pooled and normalised per stage, concatenated (B, D)."
