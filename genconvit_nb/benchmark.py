@@ -103,7 +103,7 @@ def _make_job(job:dict)->list:
     return rows
 
 # %% ../nbs/01c_benchmark.ipynb #cb59c0d6
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 def _stamp(cfg:SyntheticConfig)->dict:
     "What makes a benchmark: the generator version, the config and the resolved knobs of its families (so a new `DIFFICULTY` is a new benchmark)."

@@ -24,15 +24,15 @@ FAMILIES = ("identity_swap", "reenactment", "upsampling", "neural_texture")
 DIFFICULTY = {
     "easy":   dict(identity_swap=dict(blend=1.0, amplitude=0.7, quality=75, scale=3.0),
                    reenactment=dict(blend=1.0, amplitude=3.0, quality=75),
-                   upsampling=dict(blend=1.0, amplitude=0.2, quality=75),
-                   neural_texture=dict(blend=1.0, amplitude=4.0, quality=75)),
+                   upsampling=dict(blend=1.0, amplitude=0.2, quality=75, region="inner"),
+                   neural_texture=dict(blend=1.0, amplitude=10.0, quality=75)),
     "medium": dict(identity_swap=dict(blend=1.0, amplitude=0.45, quality=88, scale=2.5),
                    reenactment=dict(blend=1.0, amplitude=2.0, quality=88),
-                   upsampling=dict(blend=1.0, amplitude=0.1, quality=88),
-                   neural_texture=dict(blend=1.0, amplitude=4.5, quality=88)),
+                   upsampling=dict(blend=1.0, amplitude=0.1, quality=88, region="inner"),
+                   neural_texture=dict(blend=1.0, amplitude=8.0, quality=88)),
     "hard":   dict(identity_swap=dict(blend=0.9, amplitude=0.25, quality=95, scale=2.0),
                    reenactment=dict(blend=0.9, amplitude=1.0, quality=95),
-                   upsampling=dict(blend=0.9, amplitude=0.05, quality=95),
+                   upsampling=dict(blend=0.9, amplitude=0.05, quality=95, region="inner"),
                    neural_texture=dict(blend=0.9, amplitude=1.5, quality=95)),
 }
 SCENE_QUALITY = (70, 95)  # JPEG quality range of the originals' earlier compression generation
@@ -128,14 +128,14 @@ def upsampler_kernel(rng:np.random.Generator, amplitude:float)->np.ndarray:
     return kern * (4 / kern.sum())   # the trace is the periodic pattern, not a change of brightness
 
 def upsampling(real:dict, source:dict, kn:dict, rng:np.random.Generator, R:int)->list:
-    "The face region downsampled and re-upsampled by zero insertion and a perturbed kernel: checkerboard traces."
+    "The `region` of the face downsampled and re-upsampled by zero insertion and a perturbed kernel: lost detail, checkerboard traces."
     ident, m, out = real["ident"], real["motion"], []
     kern, h = upsampler_kernel(rng, kn["amplitude"]), (R + 1) // 2
     for i, base in enumerate(real["frames8"]):
         small = cv2.resize(base.astype(np.float32), (h, h), interpolation=cv2.INTER_AREA)
         up = np.zeros((2 * h, 2 * h, 3), np.float32); up[::2, ::2] = small
         up = cv2.filter2D(up, -1, kern, borderType=cv2.BORDER_REFLECT)[:R, :R]
-        mask = region_mask(base.shape, face_region(ident, m, i, "face"), feather=0.05 * m["s"][i])
+        mask = region_mask(base.shape, face_region(ident, m, i, kn["region"]), feather=0.05 * m["s"][i])
         out.append(paste(base.astype(np.float32), up, mask * kn["blend"]))
     return out
 
