@@ -15,12 +15,13 @@ from .synthetic import (apply_camera, ellipse, make_identity, make_motion, outli
                                     real_video, region_mask, render_face, to_uint8)
 
 # %% auto #0
-__all__ = ['FAMILIES', 'DIFFICULTY', 'SCENE_QUALITY', 'REGIONS', 'MANIPULATIONS', 'family_knobs', 'face_region', 'jpeg', 'paste',
+__all__ = ['FAMILIES', 'REGIONS', 'DIFFICULTY', 'SCENE_QUALITY', 'MANIPULATIONS', 'family_knobs', 'face_region', 'jpeg', 'paste',
            'rerender', 'render_shade', 'identity_swap', 'reenactment', 'upsampler_kernel', 'upsampling', 'band_texture',
            'neural_texture', 'video_frames']
 
 # %% ../nbs/01b_manipulations.ipynb #973a46e1
 FAMILIES = ("identity_swap", "reenactment", "upsampling", "neural_texture")
+REGIONS = ("inner", "mouth", "lower", "face")  # the face regions a family can touch (see `face_region`)
 DIFFICULTY = {
     "easy":   dict(identity_swap=dict(blend=1.0, amplitude=0.7, quality=75, scale=3.0),
                    reenactment=dict(blend=1.0, amplitude=3.0, quality=75),
@@ -46,12 +47,11 @@ def family_knobs(cfg:SyntheticConfig)->dict:
         if fam not in FAMILIES: raise ValueError(f"synthetic.knobs: unknown family {fam!r}; expected one of {list(FAMILIES)}")
         for k, v in kv.items():
             if k not in out[fam]: raise ValueError(f"synthetic.knobs.{fam}: unknown knob {k!r}; expected one of {list(out[fam])}")
+            if k == "region" and v not in REGIONS: raise ValueError(f"synthetic.knobs.{fam}.region: {v!r} is not one of {list(REGIONS)}")
             out[fam][k] = v
     return {m: out[m] for m in cfg.manipulations}
 
 # %% ../nbs/01b_manipulations.ipynb #b8c5a4f4
-REGIONS = ("inner", "mouth", "lower", "face")
-
 def face_region(ident:dict, motion:dict, i:int, region:str, offset=(0.0, 0.0))->np.ndarray:
     "Polygon (n, 2) in frame pixels of `region` (see `REGIONS`) of frame `i`, shifted by `offset` px."
     fh, my = ident["fh"], ident["mouth_y"] * ident["fh"]
