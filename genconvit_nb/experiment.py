@@ -67,8 +67,8 @@ def plan_ablation(seeds:Sequence[int]=(0, 1, 2), # training seeds of the main co
                   baseline:bool=True, # add the trivial baseline
                   reference:Optional[dict]=None, # a model section trained once on the same data (shows what the budget can learn)
                  )->list:
-    "The default experiment's runs, in the order they should run: the main comparison first, then the rest."
-    runs = [RunSpec(f"main_fusion-{f}_seed{s}", "main", s, dict(fusion=f)) for s in seeds for f in ("none", "sum")]
+    "The default experiment's runs, in the order they should run: the main comparison first (each seed's slower fused run before its unfused twin), then the rest."
+    runs = [RunSpec(f"main_fusion-{f}_seed{s}", "main", s, dict(fusion=f)) for s in seeds for f in ("sum", "none")]
     s0 = seeds[0] if len(seeds) else 0
     if baseline: runs.append(RunSpec("baseline_trivial", "baseline", s0, kind="baseline"))
     if reference: runs.append(RunSpec(f"reference_{_slug(reference['name'])}_seed{s0}", "reference", s0, model=dict(reference)))

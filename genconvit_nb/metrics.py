@@ -17,7 +17,7 @@ from .core import REAL, FAKE, UNKNOWN
 # %% auto #0
 __all__ = ['PRED_COLUMNS', 'AGGREGATIONS', 'THRESHOLD_RULES', 'BOOTSTRAP_METRICS', 'validate_predictions', 'read_predictions',
            'confident_mean', 'video_score', 'aggregate_videos', 'eer', 'binary_metrics', 'choose_threshold',
-           'toy_predictions', 'bootstrap_ci', 'calibration', 'breakdown']
+           'toy_predictions', 'resample_metrics', 'bootstrap_ci', 'calibration', 'breakdown']
 
 # %% ../nbs/11a_metrics.ipynb #0455adf6
 PRED_COLUMNS = ("video_id", "frame_index", "label", "manipulation", "dataset", "split", "p_fake")
@@ -104,8 +104,8 @@ def eer(y:np.ndarray, # labels, 0 real / 1 fake
     return float((fpr[i] + 1 - tpr[i]) / 2), float(min(thr[i], 1.0))
 
 # %% ../nbs/11a_metrics.ipynb #410b5717
-def _threshold_metrics(y, p, threshold)->dict:
-    tn, fp, fn, tp = confusion_matrix(y, (p >= threshold).astype(int), labels=[REAL, FAKE]).ravel().tolist()
+def _rates(tn:int, fp:int, fn:int, tp:int)->dict:
+    "The metrics at a threshold from its confusion counts (NaN where a denominator is 0)."
     div = lambda a, b: a / b if b else float("nan")
     prec, rec, spec = div(tp, tp + fp), div(tp, tp + fn), div(tn, tn + fp)
     bal = np.nanmean([rec, spec]) if (tp + fn) or (tn + fp) else float("nan")
@@ -124,7 +124,7 @@ def binary_metrics(y:np.ndarray, # labels, 0 real / 1 fake
         fpr, tpr, _ = roc_curve(y, p)
         out.update(auc=float(area_under(fpr, tpr)), ap=float(average_precision_score(y, p)), eer=eer(y, p)[0])
     else: out.update(auc=float("nan"), ap=float("nan"), eer=float("nan"))
-    out.update(_threshold_metrics(y, p, threshold))
+    out.update(_rates(*confusion_matrix(y, (p >= threshold).astype(int), labels=[REAL, FAKE]).ravel().tolist()))
     return out
 
 # %% ../nbs/11a_metrics.ipynb #db446959
@@ -175,6 +175,25 @@ def _resample_rows(rng:np.random.Generator, strata:list, order:np.ndarray, start
     within = np.arange(sizes[pick].sum()) - np.repeat(np.cumsum(sizes[pick]) - sizes[pick], sizes[pick])
     return order[np.repeat(starts[pick], sizes[pick]) + within]
 
+# %% ../nbs/11a_metrics.ipynb #898d6e42
+def resample_metrics(y:np.ndarray, # int labels, 0 real / 1 fake (not checked)
+                     p:np.ndarray, # float P(fake), as long as `y` (not checked)
+                     threshold:float=0.5 # p_fake >= threshold is called fake
+                    )->dict:
+    "`binary_metrics`' AUC, AP, EER and metrics at `threshold`, from one sort in numpy: for loops over resamples."
+    o = np.argsort(p, kind="mergesort")[::-1]; ps, ys = p[o], y[o] == FAKE
+    last = np.r_[np.flatnonzero(np.diff(ps)), len(ps) - 1]     # the last row of each distinct score, highest first
+    tps = np.cumsum(ys)[last]; fps = last + 1 - tps                # called fake at that score: true and false positives
+    n_fake, n_real = int(ys.sum()), int((y == REAL).sum())
+    out = dict(auc=float("nan"), ap=float("nan"), eer=float("nan"))
+    if n_fake and n_real and len(p):
+        tpr, fpr = np.r_[0, tps] / n_fake, np.r_[0, fps] / n_real
+        i = int(np.argmin(np.abs((1 - tpr) - fpr)))
+        out.update(auc=float(np.trapezoid(tpr, fpr)), ap=float(np.sum(np.diff(tpr) * tps / (tps + fps))), eer=float((fpr[i] + 1 - tpr[i]) / 2))
+    called = p >= threshold
+    tp, fp = int(np.count_nonzero(called & (y == FAKE))), int(np.count_nonzero(called & (y == REAL)))
+    return out | _rates(n_real - fp, fp, n_fake - tp, tp)
+
 # %% ../nbs/11a_metrics.ipynb #62465585
 BOOTSTRAP_METRICS = ("auc", "ap", "eer", "accuracy", "balanced_accuracy", "f1", "precision", "recall")
 
@@ -196,7 +215,7 @@ def bootstrap_ci(y:np.ndarray, # labels, 0 real / 1 fake
     vals = {k: [] for k in metrics}
     for _ in range(n_bootstrap):
         rows = _resample_rows(rng, strata, order, starts, sizes)
-        m = binary_metrics(y[rows], p[rows], threshold)
+        m = resample_metrics(y[rows], p[rows], threshold)
         for k in metrics: vals[k].append(m[k])
     a = (1 - level) / 2
     with warnings.catch_warnings():  # a metric undefined in every resample (e.g. precision with no fake called) stays NaN

@@ -14,7 +14,7 @@ import yaml
 from scipy import stats
 
 from .core import REAL, FAKE
-from .metrics import aggregate_videos, binary_metrics, read_predictions
+from .metrics import aggregate_videos, binary_metrics, resample_metrics, read_predictions
 
 # %% auto #0
 __all__ = ['HEADLINE', 'LEARNED_AUC', 'summarise_seeds', 'paired_comparison', 'paired_bootstrap', 'resolution',
@@ -62,8 +62,9 @@ def paired_bootstrap(runs_a:Sequence[pd.DataFrame], # baseline: per seed, video-
                      n_bootstrap:int=1000, level:float=0.95, seed:int=0)->dict:
     "Bootstrap over test videos of the seed-averaged difference metric(b) - metric(a); the same resample for both."
     y, P = _aligned(runs_a, runs_b); k = len(runs_a)
+    if metric not in resample_metrics(y[:2], P[0, :2]): raise ValueError(f"paired_bootstrap: metric {metric!r} is not one of {list(resample_metrics(y[:2], P[0, :2]))}")
     def diff(idx):
-        m = [binary_metrics(y[idx], P[j, idx])[metric] for j in range(2 * k)]
+        m = [resample_metrics(y[idx], P[j, idx])[metric] for j in range(2 * k)]
         return float(np.mean(m[k:]) - np.mean(m[:k]))
     point = diff(np.arange(len(y)))
     rng = np.random.default_rng(seed); strata = [np.flatnonzero(y == c) for c in (REAL, FAKE)]
