@@ -74,7 +74,7 @@ def plan_ablation(seeds:Sequence[int]=(0, 1, 2), # training seeds of the main co
     if reference: runs.append(RunSpec(f"reference_{_slug(reference['name'])}_seed{s0}", "reference", s0, model=dict(reference)))
     runs += [RunSpec(f"paths_{p}_fusion-{path_fusion}_seed{s}", "paths", s, dict(fusion=path_fusion, paths=p)) for s in path_seeds for p in ("ed", "vae")]
     runs += [RunSpec(f"lomo_{_slug(fam)}_fusion-{f}_seed{s}", "lomo", s, dict(fusion=f), holdout=fam)
-             for fam in families for s in lomo_seeds for f in ("none", "sum")]
+             for fam in families for s in lomo_seeds for f in ("sum", "none")]
     return runs
 
 # %% ../nbs/13a_experiment.ipynb #86764742
