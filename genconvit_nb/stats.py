@@ -14,7 +14,7 @@ import yaml
 from scipy import stats
 
 from .core import REAL, FAKE
-from .metrics import aggregate_videos, binary_metrics, resample_metrics, read_predictions
+from .metrics import aggregate_videos, resample_metrics, read_predictions
 
 # %% auto #0
 __all__ = ['HEADLINE', 'LEARNED_AUC', 'summarise_seeds', 'paired_comparison', 'paired_bootstrap', 'resolution',
@@ -58,11 +58,11 @@ def _aligned(runs_a:Sequence[pd.DataFrame], runs_b:Sequence[pd.DataFrame])->tupl
 
 def paired_bootstrap(runs_a:Sequence[pd.DataFrame], # baseline: per seed, video-level test predictions (video_id, label, p_fake)
                      runs_b:Sequence[pd.DataFrame], # compared variant, same seeds in the same order
-                     metric:str="auc", # a `binary_metrics` key
+                     metric:str="auc", # a `resample_metrics` key
                      n_bootstrap:int=1000, level:float=0.95, seed:int=0)->dict:
     "Bootstrap over test videos of the seed-averaged difference metric(b) - metric(a); the same resample for both."
     y, P = _aligned(runs_a, runs_b); k = len(runs_a)
-    if metric not in resample_metrics(y[:2], P[0, :2]): raise ValueError(f"paired_bootstrap: metric {metric!r} is not one of {list(resample_metrics(y[:2], P[0, :2]))}")
+    if metric not in (known := resample_metrics(y, P[0])): raise ValueError(f"paired_bootstrap: metric {metric!r} is not one of {list(known)}")
     def diff(idx):
         m = [resample_metrics(y[idx], P[j, idx])[metric] for j in range(2 * k)]
         return float(np.mean(m[k:]) - np.mean(m[:k]))
