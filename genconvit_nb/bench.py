@@ -307,7 +307,7 @@ def bench_e2e(res:Results, quick:bool=False, workdir:Optional[Path]=None, report
     _report_runs(res, reports_dir)
     size = _sizes(quick)["report_size"]; work = Path(workdir or tempfile.mkdtemp())/"e2e"
     base = report_config(size, data_root=str(work/"data"), overrides=[f"output_dir={work}"])
-    spec = plan_ablation((base.seed,), baseline=False)[0]   # fusion=sum, the fused model
+    spec = next(s for s in plan_ablation((base.seed,), baseline=False) if s.variant == dict(fusion="sum"))   # the fused model
     cfg = spec.config(base, "bench", work)
     stages = _time_stages(res, [("data", lambda: ensure_data(cfg)), ("train", lambda: train_run(cfg)), ("evaluate", lambda: evaluate_run(cfg, spec.info())),
                                 ("render", lambda: build_comparison(work/"bench", index=work/"index.html", n_bootstrap=base.eval.n_bootstrap))],
