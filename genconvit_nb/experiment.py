@@ -127,8 +127,8 @@ REPORT_SIZES = {
     "tiny": dict(plan=ReportPlan(seeds=3, reference="timm_classifier"), config=dict(
         synthetic=_TINY_DATA,
         model=dict(name="genconvit_tiny", pretrained="sbi", dropout_rate=0.1, kwargs={}),
-        data=dict(batch_size=16, num_workers=0, frames_per_video=None, augment="none", balance=True),
-        train=dict(epochs=1, max_steps_per_epoch=160, lr=3e-4, weight_decay=0.05, scheduler="cosine", warmup_epochs=0.15,
+        data=dict(batch_size=8, num_workers=0, frames_per_video=None, augment="none", balance=True),
+        train=dict(epochs=1, max_steps_per_epoch=320, lr=5e-4, weight_decay=0.05, scheduler="cosine", warmup_epochs=0.15,
                    early_stopping_patience=None, amp="off", monitor="val_auc", channels_last=True),
         eval=dict(frames_per_video=2, n_bootstrap=1000, batch_size=128))),
     "paper": dict(plan=ReportPlan(seeds=3, path_seeds=1, lomo_seeds=1, reference="timm_classifier"), config=dict(
