@@ -286,7 +286,8 @@ def execute_notebook(notebook:Union[str,Path], # a papermill notebook (one cell 
             logging.getLogger("papermill").setLevel(logging.ERROR); logging.getLogger("traitlets").setLevel(logging.ERROR)
             pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=kernel_name(), cwd=str(notebook.parent),
                                 progress_bar=False, execution_timeout=timeout, language="python", log_output=False,
-                                extra_arguments=["--IPKernelApp.log_level=ERROR"])   # the kernel's own transport warning
+                                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])   # the kernel's transport warning, and the
+                                # "KeyboardInterrupt caught in kernel" of the SIGINT jupyter_client sends every kernel it shuts down
     finally:
         if html and out.exists(): export_html(out)
     return out
