@@ -308,6 +308,14 @@ def _set_dotted(d:dict, key:str, value):
     for p in parents: d = d.setdefault(p, {})
     d[last] = value
 
+def _flat(d:dict, prefix="")->dict:
+    "A nested dict as {'a.b.c': value} (the dotted keys `--set` takes)."
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict): out.update(_flat(v, f"{prefix}{k}."))
+        else: out[f"{prefix}{k}"] = v
+    return out
+
 def _parse_value(text:str):
     "YAML scalar/list parsing, plus numbers YAML 1.1 leaves as strings (`3e-4`)."
     v = yaml.safe_load(text)

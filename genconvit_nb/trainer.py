@@ -18,7 +18,7 @@ from fastcore.basics import patch
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
-from .core import (FAKE, LABEL_NAMES, Config, ConfigError, amp_settings, atomic_torch_save, atomic_write_text,
+from .core import (FAKE, LABEL_NAMES, _flat, Config, ConfigError, amp_settings, atomic_torch_save, atomic_write_text,
                                env_snapshot, get_device, load_torch, progress, remove_stale_tmp, seed_everything)
 from .metrics import binary_metrics
 from .distributed import (DistributedBalancedSampler, ShardSampler, all_reduce_sum, dist_rank_world, gather_objects,
@@ -68,13 +68,6 @@ def _json_safe(x):
     "NaN -> None so history.json is valid JSON."
     if isinstance(x, float) and math.isnan(x): return None
     return x
-
-def _flat(d:dict, prefix="")->dict:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict): out.update(_flat(v, f"{prefix}{k}."))
-        else: out[f"{prefix}{k}"] = v
-    return out
 
 # %% ../nbs/09_trainer.ipynb #4ecca1c7
 def _batches_per_epoch(train_loader:Optional[DataLoader], tcfg)->int:
