@@ -4,7 +4,7 @@ RES/<id>.result ("PASS 12s what" or "FAIL ..."), printed as it ends (a failure w
 A job is a notebook (tested as `nbdev_test --path NB` tests it: the project's `tst_flags` skipped, FLAGS forced) or an
 end-to-end check's shell script (RES/e2e/N.sh). Each notebook runs in a child forked from this process after it has
 imported torch, torchvision, timm, scikit-learn and pandas once: about 8 s of imports that every notebook would pay
-again in a fresh `nbdev_test` process (37 notebooks: about 5 minutes of a 2-core machine). The child is still a
+again in a fresh `nbdev_test` process (37 notebooks: about 5 CPU-minutes). The child is still a
 process of its own, with its own copy of memory and nothing of another notebook's state; the parent runs no torch
 operation before forking (no thread pools to copy). Where `os.fork` is missing, each notebook runs `nbdev_test`.
 usage: run_jobs.py JOB [JOB ...]   (env: RES, JOBS, FLAGS, VENV)"""
@@ -15,9 +15,12 @@ RES, JOBS, FLAGS, VENV = Path(os.environ["RES"]), int(os.environ.get("JOBS", 2))
 FORK = hasattr(os, "fork")
 
 
+def is_e2e(job:str)->bool: return job.startswith(str(RES/"e2e"))
+
+
 def job_id(job:str)->tuple:
     "(id, what) of a job, as the result files and the console name it."
-    if job.startswith(str(RES/"e2e")): return "e2e_" + Path(job).stem, "e2e: " + Path(job).read_text().strip()
+    if is_e2e(job): return "e2e_" + Path(job).stem, "e2e: " + Path(job).read_text().strip()
     return job.replace("/", "_"), job
 
 
@@ -40,7 +43,7 @@ def test_notebook(nb:str)->int:
 
 def start(job:str, log:Path)->int:
     "Start one job in a child process; its pid."
-    if job.startswith(str(RES/"e2e")):
+    if is_e2e(job):
         cmd, env = ["bash", job], dict(os.environ, PATH=f"{Path.cwd()/VENV/'bin'}{os.pathsep}{os.environ['PATH']}")
     elif not FORK: cmd, env = [f"{VENV}/bin/nbdev_test", "--path", job, "--n_workers", "0"] + (["--flags", FLAGS] if FLAGS else []), dict(os.environ)
     else: cmd = None
@@ -69,7 +72,7 @@ def finish(job:str, status:int, t0:float):
 
 if __name__ == "__main__":
     jobs = sys.argv[1:]
-    if FORK and any(not j.startswith(str(RES/"e2e")) for j in jobs): preload()
+    if FORK and not all(map(is_e2e, jobs)): preload()
     running, queue = {}, list(jobs)
     while queue or running:
         while queue and len(running) < JOBS:
